@@ -1,0 +1,1 @@
+"""smsaddon: the SMS add-on of a marketing platform."""

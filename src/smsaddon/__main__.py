@@ -1,0 +1,3 @@
+from smsaddon.cli import main
+
+main()

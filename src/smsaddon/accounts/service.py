@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from smsaddon.accounts.models import Account, Role, User
+from smsaddon.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+
+_hasher = PasswordHasher()
+# Verifying against this keeps an unknown email as slow as a wrong password.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD = 8
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise ValidationFailed(
+            f"a password needs at least {MIN_PASSWORD} characters", field="password"
+        )
+    return _hasher.hash(password)
+
+
+def _normalize_email(email: str) -> str:
+    email = email.strip().lower()
+    if not EMAIL.match(email):
+        raise ValidationFailed(f"{email!r} is not an email address", field="email")
+    return email
+
+
+def create_account(
+    session: Session, *, name: str, owner_email: str, owner_name: str, password: str,
+    now: datetime,
+) -> Account:
+    """A new account with its Primary Admin."""
+    name = name.strip()
+    if not name:
+        raise ValidationFailed("an account needs a name", field="name")
+    if session.scalar(select(Account.id).where(func.lower(Account.name) == name.lower())):
+        raise Conflict(f"an account named {name!r} exists already", field="name")
+    account = Account(name=name, created_at=now)
+    session.add(account)
+    session.flush()
+    add_user(session, account_id=account.id, email=owner_email, name=owner_name,
+             password=password, role=Role.PRIMARY_ADMIN, can_bill=True, now=now)
+    return account
+
+
+def add_user(
+    session: Session, *, account_id: int, email: str, name: str, password: str, role: Role,
+    can_bill: bool, now: datetime,
+) -> User:
+    email = _normalize_email(email)
+    if session.scalar(select(User.id).where(User.email == email)):
+        raise Conflict(f"a user with the email {email} exists already", field="email")
+    if role == Role.PRIMARY_ADMIN and session.scalar(
+        select(User.id).where(User.account_id == account_id, User.role == Role.PRIMARY_ADMIN)
+    ):
+        raise Conflict("this account has its Primary Admin already", field="role")
+    user = User(account_id=account_id, email=email, name=name.strip() or email,
+                password_hash=hash_password(password), role=role, can_bill=can_bill,
+                created_at=now)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, *, email: str, password: str) -> User | None:
+    """The user whose email and password these are, or None (no hint which part was wrong)."""
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    return user
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"there is no user {user_id}")
+    return user
+
+
+def user_by_email(session: Session, email: str) -> User:
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise NotFound(f"there is no user with the email {email}", email=email)
+    return user
+
+
+def find_account(session: Session, name: str) -> Account:
+    account = session.scalar(select(Account).where(func.lower(Account.name) == name.lower()))
+    if account is None:
+        raise NotFound(f"there is no account named {name!r}", account=name)
+    return account
+
+
+def require_purchaser(user: User) -> None:
+    if not user.may_purchase:
+        raise PermissionDenied(
+            "Only the Primary Admin and users with the billing permission can buy or change "
+            "the SMS add-on and credits. Ask your Primary Admin for the billing permission."
+        )
+
+
+def require_admin(user: User) -> None:
+    if not user.is_admin:
+        raise PermissionDenied("Only admins can do this. Ask an admin of your account.")

@@ -1,0 +1,1 @@
+"""Billing commands: demo, renew, credits, catalog check."""

@@ -1,0 +1,1 @@
+"""Pricing commands: segments, countries."""

@@ -1,0 +1,70 @@
+"""Settings from the environment, validated once, with errors that name the bad setting."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from smsaddon.errors import ConfigError
+
+DEFAULT_DATABASE_URL = "sqlite:///smsaddon.db"
+DEFAULT_CATALOG = Path(__file__).parent / "catalog" / "data" / "catalog-2026-11.json"
+INSECURE_DEV_KEY = "dev-only-insecure-secret-key-change-me"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    secret_key: str
+    catalog_path: Path
+    quote_ttl_seconds: int
+    host: str
+    port: int
+    payment_provider: str
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    url = env.get("SMSADDON_DATABASE_URL") or DEFAULT_DATABASE_URL
+    if not url.startswith(("sqlite://", "postgresql://", "postgresql+psycopg://")):
+        raise ConfigError(
+            "SMSADDON_DATABASE_URL must start with sqlite:// or postgresql://, "
+            f"got {url.split('://')[0]!r}"
+        )
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    secret = env.get("SMSADDON_SECRET_KEY") or INSECURE_DEV_KEY
+    if len(secret) < 16:
+        raise ConfigError("SMSADDON_SECRET_KEY must be at least 16 characters long")
+    catalog = Path(env.get("SMSADDON_CATALOG") or DEFAULT_CATALOG)
+    if not catalog.is_file():
+        raise ConfigError(f"SMSADDON_CATALOG points to {str(catalog)!r}, which is not a file")
+    provider = env.get("SMSADDON_PAYMENT_PROVIDER") or "account"
+    if provider not in ("account", "declining"):
+        raise ConfigError(
+            f"SMSADDON_PAYMENT_PROVIDER must be 'account' or 'declining', got {provider!r}"
+        )
+    return Settings(
+        database_url=url,
+        secret_key=secret,
+        catalog_path=catalog,
+        quote_ttl_seconds=_int(env, "SMSADDON_QUOTE_TTL_SECONDS", 1800, 10, 86400),
+        host=env.get("SMSADDON_HOST") or "127.0.0.1",
+        port=_int(env, "SMSADDON_PORT", 8000, 1, 65535),
+        payment_provider=provider,
+    )
