@@ -89,3 +89,14 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def insert_ignoring_conflicts(session: Session, table: Any) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING for the session's dialect (SQLite or PostgreSQL)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing()
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table).on_conflict_do_nothing()

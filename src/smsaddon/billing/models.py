@@ -34,7 +34,8 @@ class Subscription(Base):
 
     `version` goes up with every change; a quote made against another version is stale.
     `billed_through` / `credited_through` are the indexes of the last billing and credit
-    periods charged and granted, advanced by renewal.
+    periods charged and granted, advanced by renewal; `renews_at` is the earliest instant at
+    which renewal has something to do for this subscription.
     """
 
     __tablename__ = "subscriptions"
@@ -55,6 +56,8 @@ class Subscription(Base):
     pending_from: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     billed_through: Mapped[int] = mapped_column(Integer, default=0)
     credited_through: Mapped[int] = mapped_column(Integer, default=-1)
+    # When renewal next has work: the next billing or credit period start (indexed).
+    renews_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
