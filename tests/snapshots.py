@@ -14,7 +14,9 @@ from smsaddon.db import transaction
 def snapshot(sessions: sessionmaker[Session]) -> dict[str, list[tuple[Any, ...]]]:
     with transaction(sessions) as session:
         return {
-            table.name: [tuple(row) for row in session.execute(
-                select(table).order_by(*table.primary_key.columns))]
+            table.name: [
+                tuple(row)
+                for row in session.execute(select(table).order_by(*table.primary_key.columns))
+            ]
             for table in models.Base.metadata.sorted_tables
         }

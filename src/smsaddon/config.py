@@ -23,6 +23,7 @@ class Settings:
     host: str
     port: int
     payment_provider: str
+    cookie_secure: bool
 
 
 def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
@@ -67,4 +68,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         host=env.get("SMSADDON_HOST") or "127.0.0.1",
         port=_int(env, "SMSADDON_PORT", 8000, 1, 65535),
         payment_provider=provider,
+        cookie_secure=_flag(env, "SMSADDON_COOKIE_SECURE"),
     )
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = (env.get(name) or "false").strip().lower()
+    if raw not in ("true", "false", "1", "0", "yes", "no"):
+        raise ConfigError(f"{name} must be true or false, got {raw!r}")
+    return raw in ("true", "1", "yes")

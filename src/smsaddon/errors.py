@@ -79,3 +79,15 @@ class UnsupportedCountry(DomainError):
 class InvalidMessage(DomainError):
     code = "invalid_message"
     status = 422
+
+
+class RegistrationRequired(DomainError):
+    """A message to a US number before the account's 10DLC campaign is approved."""
+
+    code = "registration_required"
+    status = 403
+
+
+class OptedOut(DomainError):
+    code = "opted_out"
+    status = 422

@@ -50,4 +50,6 @@ def prorate(price: Money, used_seconds: int, total_seconds: int) -> Money:
         raise ValueError("a period must last more than zero seconds")
     if not 0 <= used_seconds <= total_seconds:
         raise ValueError(f"{used_seconds} s is not within a {total_seconds} s period")
-    return Money(round_half_up(Fraction(price.amount * used_seconds, total_seconds)), price.currency)
+    return Money(
+        round_half_up(Fraction(price.amount * used_seconds, total_seconds)), price.currency
+    )

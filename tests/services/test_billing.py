@@ -44,29 +44,48 @@ class World:
 
     def quote_addon(self, email: str = "owner@demo.test", now: datetime = NOW) -> Quote:
         with transaction(self.sessions) as s:
-            return billing.quote_add_addon(s, actor=self.user(s, email), catalog=self.catalog,
-                                           now=now, ttl_seconds=TTL)
+            return billing.quote_add_addon(
+                s, actor=self.user(s, email), catalog=self.catalog, now=now, ttl_seconds=TTL
+            )
 
-    def quote_bundle(self, credits_: int, email: str = "owner@demo.test",
-                     now: datetime = NOW) -> Quote:
+    def quote_bundle(
+        self, credits_: int, email: str = "owner@demo.test", now: datetime = NOW
+    ) -> Quote:
         with transaction(self.sessions) as s:
-            return billing.quote_change_bundle(s, actor=self.user(s, email),
-                                               catalog=self.catalog, bundle_credits=credits_,
-                                               now=now, ttl_seconds=TTL)
+            return billing.quote_change_bundle(
+                s,
+                actor=self.user(s, email),
+                catalog=self.catalog,
+                bundle_credits=credits_,
+                now=now,
+                ttl_seconds=TTL,
+            )
 
-    def confirm(self, quote_id: str, email: str = "owner@demo.test", now: datetime = NOW,
-                payments: billing.PaymentProvider = ACCOUNT) -> Purchase:
+    def confirm(
+        self,
+        quote_id: str,
+        email: str = "owner@demo.test",
+        now: datetime = NOW,
+        payments: billing.PaymentProvider = ACCOUNT,
+    ) -> Purchase:
         with transaction(self.sessions) as s:
-            return billing.confirm(s, actor=self.user(s, email), quote_id=quote_id,
-                                   catalog=self.catalog, payments=payments, now=now)
+            return billing.confirm(
+                s,
+                actor=self.user(s, email),
+                quote_id=quote_id,
+                catalog=self.catalog,
+                payments=payments,
+                now=now,
+            )
 
     def buy(self, quote: Quote, now: datetime = NOW) -> Purchase:
         return self.confirm(quote.id, now=now)
 
     def summary(self, account: str = "Demo Co", now: datetime = NOW) -> billing.CreditSummary:
         with transaction(self.sessions) as s:
-            return billing.credit_summary(s, account_id=find_account(s, account).id,
-                                          catalog=self.catalog, now=now)
+            return billing.credit_summary(
+                s, account_id=find_account(s, account).id, catalog=self.catalog, now=now
+            )
 
     def subscription(self, account: str = "Demo Co") -> Subscription:
         with transaction(self.sessions) as s:
@@ -178,7 +197,7 @@ def test_bundle_needs_the_addon_and_an_offered_amount(world: World) -> None:
     with pytest.raises(Conflict, match="Add the SMS add-on"):
         world.quote_bundle(1000)
     world.buy(world.quote_addon())
-    with pytest.raises(NotFound, match="offered: 500, 1,000|offered: 500, 1000"):
+    with pytest.raises(NotFound, match="offered: 500, 1000, 2500"):
         world.quote_bundle(1234)
 
 
@@ -198,8 +217,7 @@ def test_raising_the_bundle_charges_the_prorated_difference_and_grants_at_once(
     summary = world.summary()
     assert (summary.included_this_period, summary.extra_this_period) == (500, 2500)
     assert (summary.available, summary.monthly_credits) == (3000, 3000)
-    assert [i.total for i in world.invoices()] == [
-        round(2200 * LEFT / MONTH), 1074, 597]
+    assert [i.total for i in world.invoices()] == [round(2200 * LEFT / MONTH), 1074, 597]
 
 
 def test_lowering_takes_effect_at_the_end_of_the_billing_period(world: World) -> None:
@@ -213,7 +231,10 @@ def test_lowering_takes_effect_at_the_end_of_the_billing_period(world: World) ->
     assert len(world.invoices()) == before_invoices  # nothing charged now
     sub = world.subscription()
     assert (sub.bundle_credits, sub.pending_bundle_credits, sub.pending_from) == (
-        2500, 500, PERIOD_END)
+        2500,
+        500,
+        PERIOD_END,
+    )
     assert world.summary().available == 3000  # this period keeps what was bought
     # When the period ends and renewal runs,
     after = PERIOD_END + timedelta(seconds=1)
@@ -229,10 +250,18 @@ def test_removal_takes_effect_at_the_end_of_the_billing_period(world: World) -> 
     world.buy(world.quote_addon())
     world.buy(world.quote_bundle(1000))
     with transaction(world.sessions) as s:
-        quote = billing.quote_remove_addon(s, actor=world.user(s, "owner@demo.test"),
-                                           catalog=world.catalog, now=NOW, ttl_seconds=TTL)
+        quote = billing.quote_remove_addon(
+            s,
+            actor=world.user(s, "owner@demo.test"),
+            catalog=world.catalog,
+            now=NOW,
+            ttl_seconds=TTL,
+        )
     assert (quote.amount_due_now, quote.effective_at, quote.next_invoice_amount) == (
-        0, PERIOD_END, 2900)
+        0,
+        PERIOD_END,
+        2900,
+    )
     world.buy(quote)
     assert world.summary().available == 1500
     assert world.summary().next_refill is None
@@ -272,7 +301,11 @@ def test_renewal_grants_the_new_month_expires_the_old_and_runs_once(world: World
     before = snapshot(world.sessions)
     again = billing.run_renewal(world.sessions, catalog=world.catalog, now=after)
     assert (again.subscriptions, again.invoices, again.grants, again.expired_credits) == (
-        0, 0, 0, 0)
+        0,
+        0,
+        0,
+        0,
+    )
     assert snapshot(world.sessions) == before
 
 

@@ -25,9 +25,20 @@ def test_anchor_on_the_31st_clamps_each_month_and_returns_to_the_31st() -> None:
     anchor = at(2024, 1, 31, 15, 30)
     days = [boundary(anchor, 1, n).date().isoformat() for n in range(0, 14)]
     assert days == [
-        "2024-01-31", "2024-02-29", "2024-03-31", "2024-04-30", "2024-05-31", "2024-06-30",
-        "2024-07-31", "2024-08-31", "2024-09-30", "2024-10-31", "2024-11-30", "2024-12-31",
-        "2025-01-31", "2025-02-28",
+        "2024-01-31",
+        "2024-02-29",
+        "2024-03-31",
+        "2024-04-30",
+        "2024-05-31",
+        "2024-06-30",
+        "2024-07-31",
+        "2024-08-31",
+        "2024-09-30",
+        "2024-10-31",
+        "2024-11-30",
+        "2024-12-31",
+        "2025-01-31",
+        "2025-02-28",
     ]
     assert all(boundary(anchor, 1, n).time() == anchor.time() for n in range(40))
 
@@ -43,8 +54,14 @@ def test_anchors_on_28th_to_31st_over_several_years(day: int, feb_2025: int, feb
     assert add_months(anchor, 3).day == day  # Mar 2025 is long again
     for n in range(0, 60):
         b = add_months(anchor, n)
-        assert b.day == min(day, 31 if b.month in (1, 3, 5, 7, 8, 10, 12) else 30
-                            if b.month != 2 else (29 if b.year % 4 == 0 else 28))
+        assert b.day == min(
+            day,
+            31
+            if b.month in (1, 3, 5, 7, 8, 10, 12)
+            else 30
+            if b.month != 2
+            else (29 if b.year % 4 == 0 else 28),
+        )
 
 
 def test_feb_29_anchor_yearly_clamps_to_feb_28_and_back_in_leap_years() -> None:

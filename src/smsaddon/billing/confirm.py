@@ -26,8 +26,13 @@ from smsaddon.money import Money
 
 
 def confirm(
-    session: Session, *, actor: User, quote_id: str, catalog: Catalog,
-    payments: PaymentProvider, now: datetime,
+    session: Session,
+    *,
+    actor: User,
+    quote_id: str,
+    catalog: Catalog,
+    payments: PaymentProvider,
+    now: datetime,
 ) -> Purchase:
     require_purchaser(actor)
     quote = get_quote(session, actor=actor, quote_id=quote_id, lock=True)
@@ -36,42 +41,62 @@ def confirm(
         assert existing is not None, "a confirmed quote always has its purchase"
         return existing
     if now >= quote.expires_at:
-        raise QuoteExpired("This quote has expired. Review the purchase again to see the "
-                           "current price.", quote_id=quote.id)
+        raise QuoteExpired(
+            "This quote has expired. Review the purchase again to see the current price.",
+            quote_id=quote.id,
+        )
     sub = get_subscription(session, actor.account_id, lock=True)
     if (
         sub.version != quote.subscription_version
         or billing_period(sub, now).start != quote.period_start
         or catalog.version != quote.catalog_version
     ):
-        raise QuoteStale("Your subscription changed since this quote was made. Review the "
-                         "purchase again.", quote_id=quote.id)
+        raise QuoteStale(
+            "Your subscription changed since this quote was made. Review the purchase again.",
+            quote_id=quote.id,
+        )
     catalog.addon_for(sub.plan)
 
     invoice_id = None
     if quote.amount_due_now > 0:
-        status = payments.charge(account_id=quote.account_id,
-                                 amount=Money(quote.amount_due_now, quote.currency),
-                                 description=quote.description, key=f"quote:{quote.id}", now=now)
+        status = payments.charge(
+            account_id=quote.account_id,
+            amount=Money(quote.amount_due_now, quote.currency),
+            description=quote.description,
+            key=f"quote:{quote.id}",
+            now=now,
+        )
         invoice = record_invoice(
-            session, account_id=quote.account_id, key=f"quote:{quote.id}", issued_at=now,
-            description=quote.description, currency=quote.currency, status=status,
+            session,
+            account_id=quote.account_id,
+            key=f"quote:{quote.id}",
+            issued_at=now,
+            description=quote.description,
+            currency=quote.currency,
+            status=status,
             catalog_version=quote.catalog_version,
             lines=[(quote.description, quote.amount_due_now, now, quote.period_end)],
         )
         invoice_id = invoice.id
     _apply(session, sub=sub, quote=quote, catalog=catalog, now=now)
     quote.state = QuoteState.CONFIRMED
-    purchase = Purchase(account_id=quote.account_id, quote_id=quote.id, user_id=actor.id,
-                        invoice_id=invoice_id, amount=quote.amount_due_now,
-                        currency=quote.currency, created_at=now)
+    purchase = Purchase(
+        account_id=quote.account_id,
+        quote_id=quote.id,
+        user_id=actor.id,
+        invoice_id=invoice_id,
+        amount=quote.amount_due_now,
+        currency=quote.currency,
+        created_at=now,
+    )
     session.add(purchase)
     session.flush()
     return purchase
 
 
-def _apply(session: Session, *, sub: Subscription, quote: Quote, catalog: Catalog,
-           now: datetime) -> None:
+def _apply(
+    session: Session, *, sub: Subscription, quote: Quote, catalog: Catalog, now: datetime
+) -> None:
     credit = credit_period(sub, now)
     if quote.kind == QuoteKind.ADD_ADDON:
         if sub.sms_addon:  # cancel a scheduled removal
@@ -80,15 +105,29 @@ def _apply(session: Session, *, sub: Subscription, quote: Quote, catalog: Catalo
             sub.sms_addon = True
             sub.bundle_credits = 0
             sub.credited_through = credit.index
-            _grant(session, sub=sub, source=GrantSource.ADDON, amount=quote.credits_now,
-                   key=f"addon:{credit.index}", expires_at=credit.end, now=now)
+            _grant(
+                session,
+                sub=sub,
+                source=GrantSource.ADDON,
+                amount=quote.credits_now,
+                key=f"addon:{credit.index}",
+                expires_at=credit.end,
+                now=now,
+            )
     elif quote.kind == QuoteKind.REMOVE_ADDON:
         sub.addon_ends_at = quote.effective_at
         sub.pending_bundle_credits, sub.pending_from = None, None
     elif quote.effective_at <= now:  # a raise, or cancelling a scheduled lowering
         if quote.credits_now:
-            _grant(session, sub=sub, source=GrantSource.BUNDLE, amount=quote.credits_now,
-                   key=f"bundle:{credit.index}:{quote.id}", expires_at=credit.end, now=now)
+            _grant(
+                session,
+                sub=sub,
+                source=GrantSource.BUNDLE,
+                amount=quote.credits_now,
+                key=f"bundle:{credit.index}:{quote.id}",
+                expires_at=credit.end,
+                now=now,
+            )
         sub.bundle_credits = quote.bundle_credits
         sub.pending_bundle_credits, sub.pending_from = None, None
     else:  # a lowering, from the next billing period
@@ -96,7 +135,23 @@ def _apply(session: Session, *, sub: Subscription, quote: Quote, catalog: Catalo
     touch(sub, now)
 
 
-def _grant(session: Session, *, sub: Subscription, source: GrantSource, amount: int, key: str,
-           expires_at: datetime, now: datetime) -> None:
-    credits.grant(session, account_id=sub.account_id, credits=amount, source=source,
-                  starts_at=now, expires_at=expires_at, key=key, now=now)
+def _grant(
+    session: Session,
+    *,
+    sub: Subscription,
+    source: GrantSource,
+    amount: int,
+    key: str,
+    expires_at: datetime,
+    now: datetime,
+) -> None:
+    credits.grant(
+        session,
+        account_id=sub.account_id,
+        credits=amount,
+        source=source,
+        starts_at=now,
+        expires_at=expires_at,
+        key=key,
+        now=now,
+    )

@@ -22,23 +22,86 @@ def is_seeded(session: Session) -> bool:
 def seed(session: Session, *, password: str, catalog: Catalog, now: datetime) -> None:
     """Demo Co (plus, monthly, no add-on yet), Annual Co (professional, annual), Lite Co."""
     day = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    demo = _account(session, "Demo Co", "owner@demo.test", "Olivia Owner", "plus",
-                    Interval.MONTHLY, day - timedelta(days=12), password, catalog, now)
-    add_user(session, account_id=demo.id, email="billing@demo.test", name="Bill Ingram",
-             password=password, role=Role.USER, can_bill=True, now=now)
-    add_user(session, account_id=demo.id, email="member@demo.test", name="Mia Member",
-             password=password, role=Role.USER, can_bill=False, now=now)
-    _account(session, "Annual Co", "annual@demo.test", "Ann Yearly", "professional",
-             Interval.ANNUAL, day - timedelta(days=75), password, catalog, now)
-    _account(session, "Lite Co", "lite@demo.test", "Lee Lite", "lite", Interval.MONTHLY,
-             day - timedelta(days=5), password, catalog, now)
+    demo = _account(
+        session,
+        "Demo Co",
+        "owner@demo.test",
+        "Olivia Owner",
+        "plus",
+        Interval.MONTHLY,
+        day - timedelta(days=12),
+        password,
+        catalog,
+        now,
+    )
+    add_user(
+        session,
+        account_id=demo.id,
+        email="billing@demo.test",
+        name="Bill Ingram",
+        password=password,
+        role=Role.USER,
+        can_bill=True,
+        now=now,
+    )
+    add_user(
+        session,
+        account_id=demo.id,
+        email="member@demo.test",
+        name="Mia Member",
+        password=password,
+        role=Role.USER,
+        can_bill=False,
+        now=now,
+    )
+    _account(
+        session,
+        "Annual Co",
+        "annual@demo.test",
+        "Ann Yearly",
+        "professional",
+        Interval.ANNUAL,
+        day - timedelta(days=75),
+        password,
+        catalog,
+        now,
+    )
+    _account(
+        session,
+        "Lite Co",
+        "lite@demo.test",
+        "Lee Lite",
+        "lite",
+        Interval.MONTHLY,
+        day - timedelta(days=5),
+        password,
+        catalog,
+        now,
+    )
 
 
-def _account(session: Session, name: str, email: str, owner: str, plan: str,
-             interval: Interval, anchor: datetime, password: str, catalog: Catalog,
-             now: datetime) -> Account:
-    account = create_account(session, name=name, owner_email=email, owner_name=owner,
-                             password=password, now=now)
-    subscribe(session, account_id=account.id, plan=plan, interval=interval, catalog=catalog,
-              now=now, anchor=anchor)
+def _account(
+    session: Session,
+    name: str,
+    email: str,
+    owner: str,
+    plan: str,
+    interval: Interval,
+    anchor: datetime,
+    password: str,
+    catalog: Catalog,
+    now: datetime,
+) -> Account:
+    account = create_account(
+        session, name=name, owner_email=email, owner_name=owner, password=password, now=now
+    )
+    subscribe(
+        session,
+        account_id=account.id,
+        plan=plan,
+        interval=interval,
+        catalog=catalog,
+        now=now,
+        anchor=anchor,
+    )
     return account

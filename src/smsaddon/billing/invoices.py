@@ -11,30 +11,54 @@ from smsaddon.billing.models import Invoice, InvoiceLine
 
 
 def record_invoice(
-    session: Session, *, account_id: int, key: str, issued_at: datetime, description: str,
-    currency: str, status: str, catalog_version: str,
+    session: Session,
+    *,
+    account_id: int,
+    key: str,
+    issued_at: datetime,
+    description: str,
+    currency: str,
+    status: str,
+    catalog_version: str,
     lines: list[tuple[str, int, datetime, datetime]],
 ) -> Invoice:
     """One invoice with its lines (description, amount, period start, period end)."""
-    invoice = Invoice(account_id=account_id, key=key, issued_at=issued_at,
-                      description=description, currency=currency,
-                      total=sum(amount for _, amount, _, _ in lines), status=status,
-                      catalog_version=catalog_version)
-    invoice.lines = [InvoiceLine(description=text, amount=amount, period_start=start,
-                                 period_end=end) for text, amount, start, end in lines]
+    invoice = Invoice(
+        account_id=account_id,
+        key=key,
+        issued_at=issued_at,
+        description=description,
+        currency=currency,
+        total=sum(amount for _, amount, _, _ in lines),
+        status=status,
+        catalog_version=catalog_version,
+    )
+    invoice.lines = [
+        InvoiceLine(description=text, amount=amount, period_start=start, period_end=end)
+        for text, amount, start, end in lines
+    ]
     session.add(invoice)
     session.flush()
     return invoice
 
 
 def list_invoices(
-    session: Session, *, account_id: int, limit: int = 50, before_id: int | None = None,
-    issued_from: datetime | None = None, issued_until: datetime | None = None,
+    session: Session,
+    *,
+    account_id: int,
+    limit: int = 50,
+    before_id: int | None = None,
+    issued_from: datetime | None = None,
+    issued_until: datetime | None = None,
 ) -> list[Invoice]:
     """Newest first; `before_id` continues a previous page (cursor pagination)."""
-    query = (select(Invoice).where(Invoice.account_id == account_id)
-             .options(selectinload(Invoice.lines))
-             .order_by(Invoice.issued_at.desc(), Invoice.id.desc()).limit(limit))
+    query = (
+        select(Invoice)
+        .where(Invoice.account_id == account_id)
+        .options(selectinload(Invoice.lines))
+        .order_by(Invoice.issued_at.desc(), Invoice.id.desc())
+        .limit(limit)
+    )
     if before_id is not None:
         cursor = session.get(Invoice, before_id)
         if cursor is not None and cursor.account_id == account_id:

@@ -39,9 +39,7 @@ class Subscription(Base):
     """
 
     __tablename__ = "subscriptions"
-    __table_args__ = (
-        CheckConstraint("bundle_credits >= 0", name="bundle_credits_not_negative"),
-    )
+    __table_args__ = (CheckConstraint("bundle_credits >= 0", name="bundle_credits_not_negative"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), unique=True)

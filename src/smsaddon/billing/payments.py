@@ -16,8 +16,9 @@ from smsaddon.money import Money
 
 
 class PaymentProvider(Protocol):
-    def charge(self, *, account_id: int, amount: Money, description: str, key: str,
-               now: datetime) -> str:
+    def charge(
+        self, *, account_id: int, amount: Money, description: str, key: str, now: datetime
+    ) -> str:
         """Charge `amount`; return the invoice status to record, or raise PaymentDeclined."""
         ...
 
@@ -25,16 +26,18 @@ class PaymentProvider(Protocol):
 class AccountBillingProvider:
     """Bills the charge to the account; the host platform collects it with its own invoice."""
 
-    def charge(self, *, account_id: int, amount: Money, description: str, key: str,
-               now: datetime) -> str:
+    def charge(
+        self, *, account_id: int, amount: Money, description: str, key: str, now: datetime
+    ) -> str:
         return "billed"
 
 
 class DecliningProvider:
     """A test provider that declines every charge."""
 
-    def charge(self, *, account_id: int, amount: Money, description: str, key: str,
-               now: datetime) -> str:
+    def charge(
+        self, *, account_id: int, amount: Money, description: str, key: str, now: datetime
+    ) -> str:
         raise PaymentDeclined(
             "Your payment was declined, so nothing was bought or charged. "
             "Check the payment method on your account, then try again."

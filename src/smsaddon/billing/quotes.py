@@ -36,13 +36,30 @@ def quote_add_addon(
         price = addon.prices.for_interval(interval)
         due = _prorated(catalog, price, billing, now)
         credits_now = addon.included_credits
-    return _store(session, actor=actor, sub=sub, catalog=catalog, kind=QuoteKind.ADD_ADDON,
-                  description=description, after=after, due=due, credits_now=credits_now,
-                  effective_at=now, billing=billing, now=now, ttl_seconds=ttl_seconds)
+    return _store(
+        session,
+        actor=actor,
+        sub=sub,
+        catalog=catalog,
+        kind=QuoteKind.ADD_ADDON,
+        description=description,
+        after=after,
+        due=due,
+        credits_now=credits_now,
+        effective_at=now,
+        billing=billing,
+        now=now,
+        ttl_seconds=ttl_seconds,
+    )
 
 
 def quote_change_bundle(
-    session: Session, *, actor: User, catalog: Catalog, bundle_credits: int, now: datetime,
+    session: Session,
+    *,
+    actor: User,
+    catalog: Catalog,
+    bundle_credits: int,
+    now: datetime,
     ttl_seconds: int,
 ) -> Quote:
     """Raise (charged and granted now, prorated) or lower (from the next billing period)."""
@@ -76,9 +93,21 @@ def quote_change_bundle(
             if bundle_credits != current
             else f"Keep {current:,} additional credits a month (cancel the scheduled change)"
         )
-    return _store(session, actor=actor, sub=sub, catalog=catalog, kind=QuoteKind.CHANGE_BUNDLE,
-                  description=description, after=after, due=due, credits_now=credits_now,
-                  effective_at=effective_at, billing=billing, now=now, ttl_seconds=ttl_seconds)
+    return _store(
+        session,
+        actor=actor,
+        sub=sub,
+        catalog=catalog,
+        kind=QuoteKind.CHANGE_BUNDLE,
+        description=description,
+        after=after,
+        due=due,
+        credits_now=credits_now,
+        effective_at=effective_at,
+        billing=billing,
+        now=now,
+        ttl_seconds=ttl_seconds,
+    )
 
 
 def quote_remove_addon(
@@ -90,10 +119,21 @@ def quote_remove_addon(
         raise Conflict("The SMS add-on is not on your plan, or its removal is already scheduled.")
     billing = billing_period(sub, now)
     after = Terms(sub.plan, Interval(sub.interval), False, 0)
-    return _store(session, actor=actor, sub=sub, catalog=catalog, kind=QuoteKind.REMOVE_ADDON,
-                  description="Remove the SMS add-on and its additional credits", after=after,
-                  due=0, credits_now=0, effective_at=billing.end, billing=billing, now=now,
-                  ttl_seconds=ttl_seconds)
+    return _store(
+        session,
+        actor=actor,
+        sub=sub,
+        catalog=catalog,
+        kind=QuoteKind.REMOVE_ADDON,
+        description="Remove the SMS add-on and its additional credits",
+        after=after,
+        due=0,
+        credits_now=0,
+        effective_at=billing.end,
+        billing=billing,
+        now=now,
+        ttl_seconds=ttl_seconds,
+    )
 
 
 def get_quote(session: Session, *, actor: User, quote_id: str, lock: bool = False) -> Quote:
@@ -114,9 +154,20 @@ def _prorated(catalog: Catalog, price: int, billing: Period, now: datetime) -> i
 
 
 def _store(
-    session: Session, *, actor: User, sub: Subscription, catalog: Catalog, kind: QuoteKind,
-    description: str, after: Terms, due: int, credits_now: int, effective_at: datetime,
-    billing: Period, now: datetime, ttl_seconds: int,
+    session: Session,
+    *,
+    actor: User,
+    sub: Subscription,
+    catalog: Catalog,
+    kind: QuoteKind,
+    description: str,
+    after: Terms,
+    due: int,
+    credits_now: int,
+    effective_at: datetime,
+    billing: Period,
+    now: datetime,
+    ttl_seconds: int,
 ) -> Quote:
     quote = Quote(
         id=str(uuid.uuid4()),

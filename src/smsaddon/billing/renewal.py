@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import Table, and_, bindparam, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from smsaddon import credits
@@ -21,6 +21,10 @@ from smsaddon.catalog import Catalog
 from smsaddon.credits.models import GrantSource
 from smsaddon.db import insert_ignoring_conflicts, transaction
 from smsaddon.periods import Interval, period
+
+SUBSCRIPTIONS = cast(Table, Subscription.__table__)
+INVOICES = cast(Table, Invoice.__table__)
+INVOICE_LINES = cast(Table, InvoiceLine.__table__)
 
 
 @dataclass
@@ -49,8 +53,7 @@ def run_renewal(
     total = RenewalReport()
     while True:
         with transaction(sessions) as session:
-            report = renew(session, catalog=catalog, now=now, after_id=total.last_id,
-                           limit=chunk)
+            report = renew(session, catalog=catalog, now=now, after_id=total.last_id, limit=chunk)
         if not report.subscriptions:
             break
         total.subscriptions += report.subscriptions
@@ -80,7 +83,7 @@ def renew(
     report.invoices = _write_invoices(session, work)
     report.grants = credits.grant_many(session, grants=work.grants, now=now)
     if work.updates:
-        table = Subscription.__table__
+        table = SUBSCRIPTIONS
         session.execute(
             table.update()
             .where(and_(table.c.id == bindparam("sid"), table.c.version == bindparam("old")))
@@ -103,7 +106,6 @@ def renew(
     return report
 
 
-
 def _plan_one(sub: Subscription, catalog: Catalog, now: datetime, work: _Plan) -> None:
     interval = Interval(sub.interval)
     state = _State(sub)
@@ -113,15 +115,25 @@ def _plan_one(sub: Subscription, catalog: Catalog, now: datetime, work: _Plan) -
         billing = period(sub.anchor, interval.months, state.billed_through)
         terms = Terms(sub.plan, interval, state.sms_addon, state.bundle_credits)
         key = f"renewal:{billing.index}"
-        work.invoices.append({
-            "account_id": sub.account_id, "key": key, "issued_at": billing.start,
-            "description": f"Subscription, {billing.start:%b %-d, %Y} to {billing.end:%b %-d, %Y}",
-            "currency": catalog.currency, "total": terms.recurring_amount(catalog),
-            "status": "billed", "catalog_version": catalog.version,
-        })
+        work.invoices.append(
+            {
+                "account_id": sub.account_id,
+                "key": key,
+                "issued_at": billing.start,
+                "description": _describe(billing.start, billing.end),
+                "currency": catalog.currency,
+                "total": terms.recurring_amount(catalog),
+                "status": "billed",
+                "catalog_version": catalog.version,
+            }
+        )
         work.lines[(sub.account_id, key)] = [
-            {"description": text, "amount": amount, "period_start": billing.start,
-             "period_end": billing.end}
+            {
+                "description": text,
+                "amount": amount,
+                "period_start": billing.start,
+                "period_end": billing.end,
+            }
             for text, amount in terms.recurring_lines(catalog)
         ]
     if state.sms_addon:
@@ -130,20 +142,52 @@ def _plan_one(sub: Subscription, catalog: Catalog, now: datetime, work: _Plan) -
             current = period(sub.anchor, 1, current.index + 1)
         if current.start <= now:
             terms = Terms(sub.plan, interval, True, state.bundle_credits)
-            _grant(work, sub, current.index, GrantSource.ADDON, terms.included_credits(catalog),
-                   current.start, current.end)
-            _grant(work, sub, current.index, GrantSource.BUNDLE, state.bundle_credits,
-                   current.start, current.end)
+            _grant(
+                work,
+                sub,
+                current.index,
+                GrantSource.ADDON,
+                terms.included_credits(catalog),
+                current.start,
+                current.end,
+            )
+            _grant(
+                work,
+                sub,
+                current.index,
+                GrantSource.BUNDLE,
+                state.bundle_credits,
+                current.start,
+                current.end,
+            )
             state.credited_through = current.index
     work.updates.append(state.row(sub))
 
 
-def _grant(work: _Plan, sub: Subscription, index: int, source: GrantSource, amount: int,
-           start: datetime, end: datetime) -> None:
+def _describe(start: datetime, end: datetime) -> str:
+    return f"Subscription, {start:%b %-d, %Y} to {end:%b %-d, %Y}"
+
+
+def _grant(
+    work: _Plan,
+    sub: Subscription,
+    index: int,
+    source: GrantSource,
+    amount: int,
+    start: datetime,
+    end: datetime,
+) -> None:
     if amount:
-        work.grants.append(credits.GrantRequest(
-            account_id=sub.account_id, credits=amount, source=source, starts_at=start,
-            expires_at=end, key=f"{source}:{index}"))
+        work.grants.append(
+            credits.GrantRequest(
+                account_id=sub.account_id,
+                credits=amount,
+                source=source,
+                starts_at=start,
+                expires_at=end,
+                key=f"{source}:{index}",
+            )
+        )
 
 
 class _State:
@@ -164,15 +208,24 @@ class _State:
             self.sms_addon, self.bundle_credits, self.addon_ends_at = False, 0, None
 
     def row(self, sub: Subscription) -> dict[str, Any]:
-        probe = Subscription(anchor=sub.anchor, interval=sub.interval, sms_addon=self.sms_addon,
-                             billed_through=self.billed_through,
-                             credited_through=self.credited_through)
+        probe = Subscription(
+            anchor=sub.anchor,
+            interval=sub.interval,
+            sms_addon=self.sms_addon,
+            billed_through=self.billed_through,
+            credited_through=self.credited_through,
+        )
         return {
-            "sid": sub.id, "old": sub.version, "sms_addon": self.sms_addon,
-            "bundle_credits": self.bundle_credits, "addon_ends_at": self.addon_ends_at,
+            "sid": sub.id,
+            "old": sub.version,
+            "sms_addon": self.sms_addon,
+            "bundle_credits": self.bundle_credits,
+            "addon_ends_at": self.addon_ends_at,
             "pending_bundle_credits": self.pending_bundle_credits,
-            "pending_from": self.pending_from, "billed_through": self.billed_through,
-            "credited_through": self.credited_through, "renews_at": next_renewal(probe),
+            "pending_from": self.pending_from,
+            "billed_through": self.billed_through,
+            "credited_through": self.credited_through,
+            "renews_at": next_renewal(probe),
         }
 
 
@@ -180,8 +233,9 @@ def _write_invoices(session: Session, work: _Plan) -> int:
     if not work.invoices:
         return 0
     inserted = session.execute(
-        insert_ignoring_conflicts(session, Invoice.__table__).returning(
-            Invoice.__table__.c.id, Invoice.__table__.c.account_id, Invoice.__table__.c.key),
+        insert_ignoring_conflicts(session, INVOICES).returning(
+            INVOICES.c.id, INVOICES.c.account_id, INVOICES.c.key
+        ),
         work.invoices,
     ).all()
     lines = [
@@ -190,5 +244,5 @@ def _write_invoices(session: Session, work: _Plan) -> int:
         for line in work.lines[(account_id, key)]
     ]
     if lines:
-        session.execute(InvoiceLine.__table__.insert(), lines)
+        session.execute(INVOICE_LINES.insert(), lines)
     return len(inserted)

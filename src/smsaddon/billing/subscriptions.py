@@ -28,12 +28,20 @@ class Terms:
         lines = [(f"{plan.name} plan ({self.interval})", plan.prices.for_interval(self.interval))]
         if self.sms_addon:
             addon = catalog.addon_for(self.plan)
-            lines.append((f"SMS add-on, {addon.included_credits:,} credits a month",
-                          addon.prices.for_interval(self.interval)))
+            lines.append(
+                (
+                    f"SMS add-on, {addon.included_credits:,} credits a month",
+                    addon.prices.for_interval(self.interval),
+                )
+            )
             if self.bundle_credits:
                 bundle = catalog.bundle(self.bundle_credits)
-                lines.append((f"Additional SMS credits, {self.bundle_credits:,} a month",
-                              bundle.prices.for_interval(self.interval)))
+                lines.append(
+                    (
+                        f"Additional SMS credits, {self.bundle_credits:,} a month",
+                        bundle.prices.for_interval(self.interval),
+                    )
+                )
         return lines
 
     def recurring_amount(self, catalog: Catalog) -> int:
@@ -78,17 +86,31 @@ def next_renewal(sub: Subscription) -> datetime:
 
 
 def subscribe(
-    session: Session, *, account_id: int, plan: str, interval: Interval, catalog: Catalog,
-    now: datetime, anchor: datetime | None = None,
+    session: Session,
+    *,
+    account_id: int,
+    plan: str,
+    interval: Interval,
+    catalog: Catalog,
+    now: datetime,
+    anchor: datetime | None = None,
 ) -> Subscription:
     """Start the account on `plan`; the current billing period counts as paid on the platform."""
     catalog.plan(plan)
     anchor = anchor or now
     if anchor > now:
         raise ValidationFailed("a subscription cannot start in the future", field="anchor")
-    sub = Subscription(account_id=account_id, plan=plan, interval=interval, anchor=anchor,
-                       sms_addon=False, bundle_credits=0, version=1, updated_at=now,
-                       credited_through=-1)
+    sub = Subscription(
+        account_id=account_id,
+        plan=plan,
+        interval=interval,
+        anchor=anchor,
+        sms_addon=False,
+        bundle_credits=0,
+        version=1,
+        updated_at=now,
+        credited_through=-1,
+    )
     sub.billed_through = billing_period_at(anchor, interval, now).index
     sub.renews_at = next_renewal(sub)
     session.add(sub)

@@ -30,7 +30,8 @@ class CreditSummary:
     used_this_period: int
     held: int
     available: int
-    monthly_credits: int
+    monthly_credits: int  # what the current terms grant each month
+    next_refill_credits: int  # what the next refill grants, counting scheduled changes
 
 
 @dataclass(frozen=True)
@@ -57,8 +58,9 @@ def credit_summary(
 ) -> CreditSummary:
     sub = get_subscription(session, account_id)
     period = credit_period(sub, now)
-    totals = credits.period_totals(session, account_id=account_id, start=period.start,
-                                   end=period.end, now=now)
+    totals = credits.period_totals(
+        session, account_id=account_id, start=period.start, end=period.end, now=now
+    )
     included = totals.granted_by_source.get(GrantSource.ADDON, 0)
     extra = sum(n for source, n in totals.granted_by_source.items() if source != GrantSource.ADDON)
     refill_terms = terms_from(sub, period.end)
@@ -72,6 +74,7 @@ def credit_summary(
         held=totals.held,
         available=totals.available,
         monthly_credits=current_terms(sub).monthly_credits(catalog),
+        next_refill_credits=refill_terms.monthly_credits(catalog),
     )
 
 
@@ -98,6 +101,9 @@ def overview(session: Session, *, account_id: int, catalog: Catalog, now: dateti
         next_invoice_date=billing.end,
         next_invoice_amount=terms_from(sub, billing.end).recurring_amount(catalog),
         currency=catalog.currency,
-        credits=(credit_summary(session, account_id=account_id, catalog=catalog, now=now)
-                 if sub.sms_addon or sub.credited_through >= 0 else None),
+        credits=(
+            credit_summary(session, account_id=account_id, catalog=catalog, now=now)
+            if sub.sms_addon or sub.credited_through >= 0
+            else None
+        ),
     )

@@ -5,7 +5,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import secrets
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -24,6 +26,11 @@ app.add_typer(quote_app, name="quote")
 app.add_typer(catalog_app, name="catalog")
 
 EMAIL = typer.Option(..., "--email", help="The user acting (their permissions apply).")
+JSON = typer.Option(False, "--json", help="JSON instead of a table.")
+
+
+def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in values.items()}
 
 
 @app.command()
@@ -47,13 +54,34 @@ def demo(
         console.print(f"password for every demo user: {password}")
 
 
-def _print_quote(quote: Quote) -> None:
+QUOTE_FIELDS = (
+    "id",
+    "kind",
+    "description",
+    "currency",
+    "amount_due_now",
+    "new_recurring_amount",
+    "next_invoice_date",
+    "next_invoice_amount",
+    "credits_now",
+    "new_monthly_credits",
+    "effective_at",
+    "expires_at",
+)
+
+
+def _print_quote(quote: Quote, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(_jsonable({f: getattr(quote, f) for f in QUOTE_FIELDS})))
+        return
     table = Table(title=f"Review Purchase {quote.id}", show_header=False)
     table.add_row("Change", quote.description)
     table.add_row("Due today", _fmt(quote.amount_due_now, quote.currency))
     table.add_row("New recurring amount", _fmt(quote.new_recurring_amount, quote.currency))
-    table.add_row("Next invoice", f"{quote.next_invoice_date:%Y-%m-%d}, "
-                  f"{_fmt(quote.next_invoice_amount, quote.currency)}")
+    table.add_row(
+        "Next invoice",
+        f"{quote.next_invoice_date:%Y-%m-%d}, {_fmt(quote.next_invoice_amount, quote.currency)}",
+    )
     table.add_row("Credits granted now", f"{quote.credits_now:,}")
     table.add_row("Monthly credits after", f"{quote.new_monthly_credits:,}")
     table.add_row("Takes effect", f"{quote.effective_at:%Y-%m-%d %H:%M} UTC")
@@ -66,40 +94,53 @@ def _fmt(amount: int, currency: str) -> str:
 
 
 @quote_app.command("addon")
-def quote_addon(email: str = EMAIL) -> None:
+def quote_addon(email: str = EMAIL, as_json: bool = JSON) -> None:
     """Quote adding the SMS add-on."""
     ctx = context()
     with unit_of_work() as session:
-        quote = billing.quote_add_addon(session, actor=user_by_email(session, email),
-                                        catalog=ctx.catalog, now=utcnow(),
-                                        ttl_seconds=ctx.settings.quote_ttl_seconds)
-    _print_quote(quote)
+        quote = billing.quote_add_addon(
+            session,
+            actor=user_by_email(session, email),
+            catalog=ctx.catalog,
+            now=utcnow(),
+            ttl_seconds=ctx.settings.quote_ttl_seconds,
+        )
+    _print_quote(quote, as_json)
 
 
 @quote_app.command("bundle")
 def quote_bundle(
     credits_: int = typer.Option(..., "--credits", help="Additional credits a month (0: none)."),
     email: str = EMAIL,
+    as_json: bool = JSON,
 ) -> None:
     """Quote raising or lowering the recurring credit bundle."""
     ctx = context()
     with unit_of_work() as session:
-        quote = billing.quote_change_bundle(session, actor=user_by_email(session, email),
-                                            catalog=ctx.catalog, bundle_credits=credits_,
-                                            now=utcnow(),
-                                            ttl_seconds=ctx.settings.quote_ttl_seconds)
-    _print_quote(quote)
+        quote = billing.quote_change_bundle(
+            session,
+            actor=user_by_email(session, email),
+            catalog=ctx.catalog,
+            bundle_credits=credits_,
+            now=utcnow(),
+            ttl_seconds=ctx.settings.quote_ttl_seconds,
+        )
+    _print_quote(quote, as_json)
 
 
 @quote_app.command("remove")
-def quote_remove(email: str = EMAIL) -> None:
+def quote_remove(email: str = EMAIL, as_json: bool = JSON) -> None:
     """Quote removing the SMS add-on at the end of the billing period."""
     ctx = context()
     with unit_of_work() as session:
-        quote = billing.quote_remove_addon(session, actor=user_by_email(session, email),
-                                           catalog=ctx.catalog, now=utcnow(),
-                                           ttl_seconds=ctx.settings.quote_ttl_seconds)
-    _print_quote(quote)
+        quote = billing.quote_remove_addon(
+            session,
+            actor=user_by_email(session, email),
+            catalog=ctx.catalog,
+            now=utcnow(),
+            ttl_seconds=ctx.settings.quote_ttl_seconds,
+        )
+    _print_quote(quote, as_json)
 
 
 @app.command()
@@ -107,33 +148,38 @@ def confirm(quote_id: str, email: str = EMAIL) -> None:
     """Confirm a quote: charge exactly its amount and apply it (safe to repeat)."""
     ctx = context()
     with unit_of_work() as session:
-        purchase = billing.confirm(session, actor=user_by_email(session, email),
-                                   quote_id=quote_id, catalog=ctx.catalog,
-                                   payments=billing.payment_provider(ctx.settings), now=utcnow())
-    console.print(f"purchase {purchase.id} confirmed, "
-                  f"charged {_fmt(purchase.amount, purchase.currency)}")
+        purchase = billing.confirm(
+            session,
+            actor=user_by_email(session, email),
+            quote_id=quote_id,
+            catalog=ctx.catalog,
+            payments=billing.payment_provider(ctx.settings),
+            now=utcnow(),
+        )
+    console.print(
+        f"purchase {purchase.id} confirmed: charged {_fmt(purchase.amount, purchase.currency)}"
+    )
 
 
 @app.command("credits")
 def credits_command(
     account: str = typer.Option(..., help="The account's name."),
-    as_json: bool = typer.Option(False, "--json", help="JSON instead of a table."),
+    as_json: bool = JSON,
 ) -> None:
     """The credit balance: this period's grants, use, holds and what is available."""
     ctx = context()
     with unit_of_work() as session:
         account_id = find_account(session, account).id
-        summary = billing.credit_summary(session, account_id=account_id, catalog=ctx.catalog,
-                                         now=utcnow())
-    data = {k: (v.isoformat() if hasattr(v, "isoformat") else v)
-            for k, v in dataclasses.asdict(summary).items()}
+        summary = billing.credit_summary(
+            session, account_id=account_id, catalog=ctx.catalog, now=utcnow()
+        )
+    data = _jsonable(dataclasses.asdict(summary))
     if as_json:
         typer.echo(json.dumps(data))
         return
     table = Table(title=f"SMS credits of {account}", show_header=False)
     for key, value in data.items():
-        table.add_row(key.replace("_", " "), f"{value:,}" if isinstance(value, int) else
-                      str(value))
+        table.add_row(key.replace("_", " "), f"{value:,}" if isinstance(value, int) else str(value))
     console.print(table)
 
 
@@ -152,8 +198,15 @@ def adjust(
         if actor.account_id != target.id:
             raise typer.BadParameter(f"{email} is not a user of {account}")
         require_admin(actor)
-        credits.adjust(session, account_id=target.id, credits=credits_, reason=reason,
-                       actor_user_id=actor.id, now=now, key=f"cli:{secrets.token_hex(8)}")
+        credits.adjust(
+            session,
+            account_id=target.id,
+            credits=credits_,
+            reason=reason,
+            actor_user_id=actor.id,
+            now=now,
+            key=f"cli:{secrets.token_hex(8)}",
+        )
     console.print(f"adjusted {account} by {credits_:+,} credits")
 
 
@@ -162,10 +215,11 @@ def renew(chunk: int = typer.Option(5000, min=1, help="Subscriptions per transac
     """Charge due billing periods, grant due credit periods, expire ended credits."""
     ctx = context()
     with reported_errors():
-        report = billing.run_renewal(ctx.sessions, catalog=ctx.catalog, now=utcnow(),
-                                     chunk=chunk)
-    console.print(f"renewed {report.subscriptions} subscriptions: {report.invoices} invoices, "
-                  f"{report.grants} grants, {report.expired_credits} credits expired")
+        report = billing.run_renewal(ctx.sessions, catalog=ctx.catalog, now=utcnow(), chunk=chunk)
+    console.print(
+        f"renewed {report.subscriptions} subscriptions: {report.invoices} invoices, "
+        f"{report.grants} grants, {report.expired_credits} credits expired"
+    )
 
 
 @app.command()
@@ -175,8 +229,12 @@ def invoices(account: str = typer.Option(..., help="The account's name.")) -> No
         rows = billing.list_invoices(session, account_id=find_account(session, account).id)
         table = Table("date", "description", "amount", "status")
         for invoice in rows:
-            table.add_row(f"{invoice.issued_at:%Y-%m-%d}", invoice.description,
-                          _fmt(invoice.total, invoice.currency), invoice.status)
+            table.add_row(
+                f"{invoice.issued_at:%Y-%m-%d}",
+                invoice.description,
+                _fmt(invoice.total, invoice.currency),
+                invoice.status,
+            )
     console.print(table)
 
 
@@ -185,5 +243,7 @@ def catalog_check(path: Path) -> None:
     """Validate a catalog file; errors name the file, the entry and the field."""
     with reported_errors():
         catalog = parse_catalog(path)
-    console.print(f"{path}: catalog {catalog.version} is valid: {len(catalog.plans)} plans, "
-                  f"{len(catalog.bundles)} bundles, {len(catalog.countries)} countries")
+    console.print(
+        f"{path}: catalog {catalog.version} is valid: {len(catalog.plans)} plans, "
+        f"{len(catalog.bundles)} bundles, {len(catalog.countries)} countries"
+    )
