@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final, Literal, NamedTuple
 
@@ -50,10 +51,14 @@ CONCATENATED: Final[dict[str, int]] = {GSM7: 153, UCS2: 67}
 
 _NOT_BASIC = re.compile("[^" + re.escape(GSM_BASIC) + "]")
 _NOT_GSM = re.compile("[^" + re.escape(GSM_BASIC + GSM_EXTENSION) + "]")
-_EXTENSION = re.compile("[" + re.escape(GSM_EXTENSION) + "]")
-_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _CLUSTER = regex.compile(r"\X")
+# Characters that can join a neighbour into one grapheme cluster (UAX #29): without any of
+# them (CR LF aside, which counts as two characters anyway) every code point stands alone.
+_JOINER = regex.compile(
+    r"[\p{GCB=Extend}\p{GCB=ZWJ}\p{GCB=SpacingMark}\p{GCB=Prepend}"
+    r"\p{GCB=Regional_Indicator}\p{GCB=L}\p{GCB=V}\p{GCB=T}]"
+)
 _GSM_SET: Final = frozenset(GSM_BASIC + GSM_EXTENSION)
 
 
@@ -63,6 +68,13 @@ class SegmentCount(NamedTuple):
     encoding: Encoding
     units: int
     segments: int
+
+
+class Part(NamedTuple):
+    """One segment: its text and the units it takes (at most 153 / 67, or 160 / 70 alone)."""
+
+    text: str
+    units: int
 
 
 @dataclass(frozen=True)
@@ -104,7 +116,7 @@ class Analysis:
     encoding: Encoding
     units: int
     segments: int
-    parts: tuple[str, ...]
+    parts: tuple[Part, ...]
     culprits: tuple[Culprit, ...]
     smart: SmartEncoding | None
 
@@ -118,15 +130,15 @@ def count_segments(text: str, *, segment_cap: int | None = DEFAULT_SEGMENT_CAP) 
     n = len(text)
     if n and _NOT_BASIC.search(text) is None:
         # Basic GSM only: every character is one septet, so nothing can straddle a boundary.
-        segments = 1 if n <= 160 else -(-n // 153)
+        segments = 1 if n <= SINGLE[GSM7] else -(-n // CONCATENATED[GSM7])
         if segment_cap is not None and segments > segment_cap:
             _over_cap(segments, segment_cap)
         return SegmentCount(GSM7, n, segments)
     return _count(text, segment_cap)
 
 
-def split_parts(text: str, *, segment_cap: int | None = DEFAULT_SEGMENT_CAP) -> tuple[str, ...]:
-    """The parts the text is sent as, in order; their concatenation is the text."""
+def split_parts(text: str, *, segment_cap: int | None = DEFAULT_SEGMENT_CAP) -> tuple[Part, ...]:
+    """The parts the text is sent as, in order; their texts joined are the text."""
     count = _count(text, segment_cap)
     atoms, sizes = _atoms(text, count.encoding)
     return _pack(atoms, sizes, count.units, count.encoding)
@@ -139,19 +151,47 @@ def encoding_of(text: str) -> Encoding:
 
 def _count(text: str, segment_cap: int | None) -> SegmentCount:
     _check(text)
-    encoding = encoding_of(text)
-    if encoding == GSM7:
-        units = len(text) + len(_EXTENSION.findall(text))
+    if _NOT_GSM.search(text) is None:
+        septets = _escaped(text)
+        encoding: Encoding = GSM7
+        units = len(septets)
+        segments = _cut_stream(units, GSM7, lambda end: septets[end - 1] == "\x1b")
+    elif max(text) < "\u0300" or _JOINER.search(text) is None:
+        # Every code point is a grapheme cluster of its own: only surrogate pairs to keep whole.
+        utf16 = text.encode("utf-16-le")
+        encoding, units = UCS2, len(utf16) // 2
+        segments = _cut_stream(units, UCS2, lambda end: 0xD8 <= utf16[2 * end - 1] <= 0xDB)
     else:
-        units = len(text) + len(_ASTRAL.findall(text))
-    if units <= SINGLE[encoding]:
-        segments = 1
-    else:
-        _, sizes = _atoms(text, encoding)
-        segments = _count_packed(sizes, CONCATENATED[encoding])
+        encoding = UCS2
+        _, sizes = _atoms(text, UCS2)
+        units = sum(sizes)
+        segments = 1 if units <= SINGLE[UCS2] else _count_packed(sizes, CONCATENATED[UCS2])
     if segment_cap is not None and segments > segment_cap:
         _over_cap(segments, segment_cap)
     return SegmentCount(encoding, units, segments)
+
+
+def _cut_stream(units: int, encoding: Encoding, splits_pair: Callable[[int], bool]) -> int:
+    """Segments of a stream of units where the only unit pairs that may not be split are
+    escape + character (GSM-7) or a surrogate pair (UCS-2): `splits_pair(end)` tells whether
+    a cut before unit `end` would separate such a pair."""
+    if units <= SINGLE[encoding]:
+        return 1
+    capacity = CONCATENATED[encoding]
+    segments, start = 1, 0
+    while units - start > capacity:
+        end = start + capacity
+        start = end - 1 if splits_pair(end) else end
+        segments += 1
+    return segments
+
+
+def _escaped(text: str) -> str:
+    """The GSM-7 septet stream, one character per septet: ESC before each extension one."""
+    for char in GSM_EXTENSION:
+        if char in text:
+            text = text.replace(char, "\x1b" + char)
+    return text
 
 
 def _check(text: str) -> None:
@@ -187,7 +227,7 @@ def _atoms(text: str, encoding: str) -> tuple[list[str], list[int]]:
             atoms.append(cluster)
             sizes.append(2 if cluster > "\uffff" else 1)
             continue
-        size = len(cluster) + len(_ASTRAL.findall(cluster))
+        size = len(cluster.encode("utf-16-le")) // 2
         if size <= limit and cluster != "\r\n":
             atoms.append(cluster)
             sizes.append(size)
@@ -208,20 +248,20 @@ def _count_packed(sizes: list[int], capacity: int) -> int:
     return segments
 
 
-def _pack(atoms: list[str], sizes: list[int], units: int, encoding: str) -> tuple[str, ...]:
+def _pack(atoms: list[str], sizes: list[int], units: int, encoding: str) -> tuple[Part, ...]:
     if units <= SINGLE[encoding]:
-        return ("".join(atoms),)
+        return (Part("".join(atoms), units),)
     capacity = CONCATENATED[encoding]
-    parts: list[str] = []
+    parts: list[Part] = []
     current: list[str] = []
     used = 0
     for atom, size in zip(atoms, sizes, strict=True):
         if used + size > capacity:
-            parts.append("".join(current))
+            parts.append(Part("".join(current), used))
             current, used = [], 0
         current.append(atom)
         used += size
-    parts.append("".join(current))
+    parts.append(Part("".join(current), used))
     return tuple(parts)
 
 
