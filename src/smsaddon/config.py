@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from smsaddon.errors import ConfigError
@@ -24,6 +24,24 @@ class Settings:
     port: int
     payment_provider: str
     cookie_secure: bool
+    gateway: GatewaySettings = field(default_factory=lambda: GatewaySettings())
+
+
+@dataclass(frozen=True)
+class GatewaySettings:
+    """SMSADDON_GATEWAY=simulator (default) or smpp, and each one's settings."""
+
+    kind: str = "simulator"
+    simulator_seed: int = 0
+    simulator_dlr_delay: int = 2  # seconds
+    simulator_journal: Path | None = None
+    simulator_latency_ms: int = 0
+    smpp_host: str = ""
+    smpp_port: int = 2775
+    smpp_system_id: str = ""
+    smpp_password: str = ""
+    smpp_source_addr: str = ""
+    smpp_tps: int = 50  # submit_sm per second per connection
 
 
 def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
@@ -69,7 +87,41 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         port=_int(env, "SMSADDON_PORT", 8000, 1, 65535),
         payment_provider=provider,
         cookie_secure=_flag(env, "SMSADDON_COOKIE_SECURE"),
+        gateway=_gateway(env),
     )
+
+
+def _gateway(env: Mapping[str, str]) -> GatewaySettings:
+    kind = env.get("SMSADDON_GATEWAY") or "simulator"
+    if kind not in ("simulator", "smpp"):
+        raise ConfigError(f"SMSADDON_GATEWAY must be 'simulator' or 'smpp', got {kind!r}")
+    journal = env.get("SMSADDON_SIMULATOR_JOURNAL")
+    settings = GatewaySettings(
+        kind=kind,
+        simulator_seed=_int(env, "SMSADDON_SIMULATOR_SEED", 0, 0, 2**31),
+        simulator_dlr_delay=_int(env, "SMSADDON_SIMULATOR_DLR_DELAY", 2, 0, 86400),
+        simulator_journal=Path(journal) if journal else None,
+        simulator_latency_ms=_int(env, "SMSADDON_SIMULATOR_LATENCY_MS", 0, 0, 60000),
+        smpp_host=env.get("SMSADDON_SMPP_HOST") or "",
+        smpp_port=_int(env, "SMSADDON_SMPP_PORT", 2775, 1, 65535),
+        smpp_system_id=env.get("SMSADDON_SMPP_SYSTEM_ID") or "",
+        smpp_password=env.get("SMSADDON_SMPP_PASSWORD") or "",
+        smpp_source_addr=env.get("SMSADDON_SMPP_SOURCE_ADDR") or "",
+        smpp_tps=_int(env, "SMSADDON_SMPP_TPS", 50, 1, 10000),
+    )
+    if kind == "smpp":
+        for name, value in (
+            ("SMSADDON_SMPP_HOST", settings.smpp_host),
+            ("SMSADDON_SMPP_SYSTEM_ID", settings.smpp_system_id),
+        ):
+            if not value:
+                raise ConfigError(f"{name} must be set when SMSADDON_GATEWAY is smpp")
+        if len(settings.smpp_system_id) > 15 or len(settings.smpp_password) > 8:
+            raise ConfigError(
+                "SMSADDON_SMPP_SYSTEM_ID has at most 15 characters and "
+                "SMSADDON_SMPP_PASSWORD at most 8 (SMPP 3.4)"
+            )
+    return settings
 
 
 def _flag(env: Mapping[str, str], name: str) -> bool:

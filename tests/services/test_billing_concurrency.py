@@ -11,13 +11,14 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from smsaddon import billing
+from smsaddon.billing.demo import seed
 from smsaddon.billing.models import Invoice, Purchase
 from smsaddon.catalog import Catalog
 from smsaddon.credits.models import CreditEntry, CreditGrant
 from smsaddon.db import session_factory, transaction
 from smsaddon.errors import DomainError
 from tests.conftest import _empty_all_tables
-from tests.services.test_billing import NOW, PERIOD_END, World, seed
+from tests.services.world import NOW, PERIOD_END, World
 
 
 @pytest.fixture

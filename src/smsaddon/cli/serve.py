@@ -7,7 +7,6 @@ import uvicorn
 
 from smsaddon.cli.app import app, context
 from smsaddon.migrate import upgrade
-from smsaddon.web.app import create_app
 
 
 @app.command()
@@ -16,7 +15,13 @@ def serve(
     port: int = typer.Option(None, help="Port (default SMSADDON_PORT or 8000)."),
 ) -> None:
     """Apply migrations, then serve the web UI and API."""
+    from smsaddon.web.app import create_app  # the web stack loads only for this command
+
     settings = context().settings
     upgrade(settings.database_url)
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
-                log_level="info")
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+    )
