@@ -7,10 +7,12 @@ conditional writes and row locks doing the serializing.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Dialect
@@ -81,10 +83,22 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+_sqlite_writers: WeakKeyDictionary[Engine, threading.RLock] = WeakKeyDictionary()
+
+
+def _writer_lock(factory: sessionmaker[Session]) -> AbstractContextManager[object]:
+    """SQLite has one writer at a time; threads of one process queue here, in order, rather
+    than in SQLite's busy handler, which sleeps up to 100 ms between tries."""
+    bind = factory.kw.get("bind")
+    if not isinstance(bind, Engine) or bind.dialect.name != "sqlite":
+        return nullcontext()
+    return _sqlite_writers.setdefault(bind, threading.RLock())
+
+
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any exception."""
-    with factory() as session, session.begin():
+    with _writer_lock(factory), factory() as session, session.begin():
         yield session
 
 
