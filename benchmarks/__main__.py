@@ -16,6 +16,8 @@ MODULES = [
     "benchmarks.bench_phones",
     "benchmarks.bench_spend",
     "benchmarks.bench_renewal",
+    "benchmarks.bench_api",
+    "benchmarks.bench_sending",
 ]
 
 

@@ -91,3 +91,10 @@ class RegistrationRequired(DomainError):
 class OptedOut(DomainError):
     code = "opted_out"
     status = 422
+
+
+class AddonRequired(DomainError):
+    """Sending needs the SMS add-on, active now."""
+
+    code = "addon_required"
+    status = 403

@@ -34,7 +34,12 @@ def _normalize_email(email: str) -> str:
 
 
 def create_account(
-    session: Session, *, name: str, owner_email: str, owner_name: str, password: str,
+    session: Session,
+    *,
+    name: str,
+    owner_email: str,
+    owner_name: str,
+    password: str,
     now: datetime,
 ) -> Account:
     """A new account with its Primary Admin."""
@@ -46,14 +51,29 @@ def create_account(
     account = Account(name=name, created_at=now)
     session.add(account)
     session.flush()
-    add_user(session, account_id=account.id, email=owner_email, name=owner_name,
-             password=password, role=Role.PRIMARY_ADMIN, can_bill=True, now=now)
+    add_user(
+        session,
+        account_id=account.id,
+        email=owner_email,
+        name=owner_name,
+        password=password,
+        role=Role.PRIMARY_ADMIN,
+        can_bill=True,
+        now=now,
+    )
     return account
 
 
 def add_user(
-    session: Session, *, account_id: int, email: str, name: str, password: str, role: Role,
-    can_bill: bool, now: datetime,
+    session: Session,
+    *,
+    account_id: int,
+    email: str,
+    name: str,
+    password: str,
+    role: Role,
+    can_bill: bool,
+    now: datetime,
 ) -> User:
     email = _normalize_email(email)
     if session.scalar(select(User.id).where(User.email == email)):
@@ -62,9 +82,15 @@ def add_user(
         select(User.id).where(User.account_id == account_id, User.role == Role.PRIMARY_ADMIN)
     ):
         raise Conflict("this account has its Primary Admin already", field="role")
-    user = User(account_id=account_id, email=email, name=name.strip() or email,
-                password_hash=hash_password(password), role=role, can_bill=can_bill,
-                created_at=now)
+    user = User(
+        account_id=account_id,
+        email=email,
+        name=name.strip() or email,
+        password_hash=hash_password(password),
+        role=role,
+        can_bill=can_bill,
+        created_at=now,
+    )
     session.add(user)
     session.flush()
     return user
@@ -112,3 +138,61 @@ def require_purchaser(user: User) -> None:
 def require_admin(user: User) -> None:
     if not user.is_admin:
         raise PermissionDenied("Only admins can do this. Ask an admin of your account.")
+
+
+def set_permissions(
+    session: Session,
+    *,
+    actor: User,
+    user_id: int,
+    role: Role | None = None,
+    can_bill: bool | None = None,
+    now: datetime,
+) -> User:
+    """Make a user of the actor's account an admin or a user, and give or take the billing
+    permission. Only the Primary Admin may; the Primary Admin's own role and permission are
+    fixed (there is exactly one per account). A change is written to the audit log."""
+    from smsaddon import audit  # imported here: the audit log imports this module
+
+    if actor.role != Role.PRIMARY_ADMIN:
+        raise PermissionDenied(
+            "Only the Primary Admin can change roles and the billing permission. "
+            "Ask your Primary Admin."
+        )
+    user = session.scalar(
+        select(User)
+        .where(User.id == user_id, User.account_id == actor.account_id)
+        .with_for_update()
+    )
+    if user is None:
+        raise NotFound("There is no such user on your account.", user_id=user_id)
+    if role == Role.PRIMARY_ADMIN:
+        raise Conflict(
+            "Nobody can be made Primary Admin: every account has exactly one.", field="role"
+        )
+    if user.role == Role.PRIMARY_ADMIN and (
+        role is not None or (can_bill is not None and can_bill != user.can_bill)
+    ):
+        raise Conflict(
+            "The Primary Admin's role and billing permission cannot be changed.", field="role"
+        )
+    before = {"role": str(user.role), "can_bill": user.can_bill}
+    if role is not None:
+        user.role = role
+    if can_bill is not None:
+        user.can_bill = can_bill
+    after = {"role": str(user.role), "can_bill": user.can_bill}
+    if after == before:
+        return user
+    session.flush()
+    audit.record(
+        session,
+        account_id=user.account_id,
+        actor_user_id=actor.id,
+        action="user.permissions_changed",
+        subject=f"{user.name} <{user.email}>",
+        details={"user_id": user.id, "email": user.email, "before": before, "after": after},
+        origin=audit.current_origin(),
+        now=now,
+    )
+    return user

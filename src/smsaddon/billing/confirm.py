@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from smsaddon import credits
+from smsaddon import audit, credits
 from smsaddon.accounts import User, require_purchaser
 from smsaddon.billing.invoices import record_invoice
 from smsaddon.billing.models import Purchase, Quote, QuoteKind, QuoteState, Subscription
@@ -91,6 +91,23 @@ def confirm(
     )
     session.add(purchase)
     session.flush()
+    audit.record(
+        session,
+        account_id=quote.account_id,
+        actor_user_id=actor.id,
+        action="purchase.confirmed",
+        subject=quote.description,
+        details={
+            "quote_id": quote.id,
+            "purchase_id": purchase.id,
+            "kind": quote.kind,
+            "amount": quote.amount_due_now,
+            "currency": quote.currency,
+            "credits_now": quote.credits_now,
+        },
+        origin=audit.current_origin(),
+        now=now,
+    )
     return purchase
 
 

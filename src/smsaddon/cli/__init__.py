@@ -1,8 +1,10 @@
 """The command line: `smsaddon --help`. Each module registers its commands on one app."""
 
-from smsaddon.cli import billing, database, pricing, serve  # noqa: F401  (registers commands)
+from smsaddon.audit import origin_scope
+from smsaddon.cli import billing, compliance, database, pricing, sending, serve, tokens, users  # noqa: F401  (registers commands)
 from smsaddon.cli.app import app
 
 
 def main() -> None:
-    app()
+    with origin_scope("cli"):  # the audit log's "from where"
+        app()

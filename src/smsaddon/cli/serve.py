@@ -1,27 +1,46 @@
-"""`smsaddon serve`: the web app (and, later, an in-process worker) under uvicorn."""
+"""`smsaddon serve`: the web app under uvicorn, with one worker in the same process."""
 
 from __future__ import annotations
+
+import threading
 
 import typer
 import uvicorn
 
-from smsaddon.cli.app import app, context
+from smsaddon.cli.app import app, context, reported_errors
+from smsaddon.gateways import make_gateway
 from smsaddon.migrate import upgrade
+from smsaddon.worker import Worker
 
 
 @app.command()
 def serve(
     host: str = typer.Option(None, help="Address to bind (default SMSADDON_HOST or 127.0.0.1)."),
     port: int = typer.Option(None, help="Port (default SMSADDON_PORT or 8000)."),
+    worker: bool = typer.Option(
+        True, "--worker/--no-worker", help="Run a sending worker in this process (default: yes)."
+    ),
 ) -> None:
-    """Apply migrations, then serve the web UI and API."""
+    """Apply migrations, then serve the web UI and API, with a sending worker."""
     from smsaddon.web.app import create_app  # the web stack loads only for this command
 
     settings = context().settings
     upgrade(settings.database_url)
-    uvicorn.run(
-        create_app(settings),
-        host=host or settings.host,
-        port=port or settings.port,
-        log_level="info",
-    )
+    web = create_app(settings)
+    stop = threading.Event()
+    runner = None
+    if worker:
+        with reported_errors():
+            gateway = make_gateway(settings.gateway)
+        web.state.gateway = gateway  # the pages may hand the simulator a reply
+        runner = threading.Thread(
+            target=Worker(web.state.sessions, gateway).run, args=(stop,), name="worker", daemon=True
+        )
+        runner.start()
+    try:
+        uvicorn.run(web, host=host or settings.host, port=port or settings.port, log_level="info")
+    finally:
+        stop.set()
+        if runner is not None:
+            runner.join(timeout=10)
+            gateway.close()

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from babel.dates import format_date, format_datetime
+from babel.lists import format_list
 from babel.numbers import format_currency, format_decimal, get_currency_precision
 
 LOCALE = "en_US"
@@ -39,3 +40,8 @@ def per_interval(interval: str) -> str:
 
 def interval_name(interval: str) -> str:
     return "Billed annually" if interval == "annual" else "Billed monthly"
+
+
+def any_of(items: list[str]) -> str:
+    """["Plus", "Professional", "Enterprise"] -> "Plus, Professional, or Enterprise"."""
+    return format_list(items, style="or", locale=LOCALE)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 15:09:35.987427
+Create Date: 2026-11-28 16:02:09.414003
 """
 
 from collections.abc import Sequence
@@ -29,6 +29,57 @@ def upgrade() -> None:
         sa.UniqueConstraint("name", name=op.f("uq_accounts_name")),
     )
     op.create_table(
+        "business_profiles",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("business_name", sa.String(length=200), nullable=False),
+        sa.Column("street", sa.String(length=200), nullable=False),
+        sa.Column("city", sa.String(length=100), nullable=False),
+        sa.Column("state", sa.String(length=100), nullable=False),
+        sa.Column("postal_code", sa.String(length=20), nullable=False),
+        sa.Column("country", sa.String(length=2), nullable=False),
+        sa.Column("website", sa.String(length=300), nullable=False),
+        sa.Column("contact_name", sa.String(length=200), nullable=False),
+        sa.Column("contact_email", sa.String(length=320), nullable=False),
+        sa.Column("contact_phone", sa.String(length=20), nullable=False),
+        sa.Column("updated_at", smsaddon.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["accounts.id"], name=op.f("fk_business_profiles_account_id_accounts")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_business_profiles")),
+        sa.UniqueConstraint("account_id", name=op.f("uq_business_profiles_account_id")),
+    )
+    op.create_table(
+        "contact_lists",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("created_at", smsaddon.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["accounts.id"], name=op.f("fk_contact_lists_account_id_accounts")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_contact_lists")),
+        sa.UniqueConstraint("account_id", "name", name=op.f("uq_contact_lists_account_id_name")),
+    )
+    op.create_table(
+        "contacts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("e164", sa.String(length=20), nullable=False),
+        sa.Column("region", sa.String(length=2), nullable=False),
+        sa.Column("time_zones", sa.String(length=200), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("consent_at", smsaddon.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("consent_source", sa.String(length=200), nullable=True),
+        sa.Column("created_at", smsaddon.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", smsaddon.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["accounts.id"], name=op.f("fk_contacts_account_id_accounts")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_contacts")),
+        sa.UniqueConstraint("account_id", "e164", name=op.f("uq_contacts_account_id_e164")),
+    )
+    op.create_table(
         "credit_grants",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("account_id", sa.Integer(), nullable=False),
@@ -39,6 +90,7 @@ def upgrade() -> None:
         sa.Column("held", sa.Integer(), nullable=False),
         sa.Column("starts_at", smsaddon.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("expires_at", smsaddon.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expired_at", smsaddon.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("reason", sa.String(length=500), nullable=True),
         sa.Column("created_at", smsaddon.db.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("amount > 0", name=op.f("ck_credit_grants_amount_positive")),
@@ -58,6 +110,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("account_id", "key", name=op.f("uq_credit_grants_account_id_key")),
     )
     with op.batch_alter_table("credit_grants", schema=None) as batch_op:
+        batch_op.create_index("ix_credit_grants_expiry", ["expired_at", "expires_at"], unique=False)
         batch_op.create_index(
             "ix_credit_grants_spend_order", ["account_id", "expires_at", "id"], unique=False
         )
@@ -71,6 +124,9 @@ def upgrade() -> None:
         sa.Column("state", sa.String(length=10), nullable=False),
         sa.Column("created_at", smsaddon.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("ended_at", smsaddon.db.UTCDateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "state IN ('open', 'captured', 'released')", name=op.f("ck_credit_holds_state_known")
+        ),
         sa.CheckConstraint("credits > 0", name=op.f("ck_credit_holds_credits_positive")),
         sa.ForeignKeyConstraint(
             ["account_id"], ["accounts.id"], name=op.f("fk_credit_holds_account_id_accounts")
@@ -94,6 +150,27 @@ def upgrade() -> None:
         sa.UniqueConstraint("account_id", "key", name=op.f("uq_idempotency_keys_account_id_key")),
     )
     op.create_table(
+        "inbound_messages",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=True),
+        sa.Column("gateway_id", sa.String(length=100), nullable=True),
+        sa.Column("from_e164", sa.String(length=20), nullable=False),
+        sa.Column("to", sa.String(length=20), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("keyword", sa.String(length=20), nullable=True),
+        sa.Column("received_at", smsaddon.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["accounts.id"], name=op.f("fk_inbound_messages_account_id_accounts")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_inbound_messages")),
+        sa.UniqueConstraint("gateway_id", name=op.f("uq_inbound_messages_gateway_id")),
+    )
+    with op.batch_alter_table("inbound_messages", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_inbound_messages_from", ["from_e164", "received_at"], unique=False
+        )
+
+    op.create_table(
         "invoices",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("account_id", sa.Integer(), nullable=False),
@@ -113,6 +190,39 @@ def upgrade() -> None:
     with op.batch_alter_table("invoices", schema=None) as batch_op:
         batch_op.create_index(
             "ix_invoices_account_issued", ["account_id", "issued_at"], unique=False
+        )
+
+    op.create_table(
+        "opt_outs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("e164", sa.String(length=20), nullable=False),
+        sa.Column("source", sa.String(length=20), nullable=False),
+        sa.Column("keyword", sa.String(length=20), nullable=True),
+        sa.Column("created_at", smsaddon.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["accounts.id"], name=op.f("fk_opt_outs_account_id_accounts")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_opt_outs")),
+        sa.UniqueConstraint("account_id", "e164", name=op.f("uq_opt_outs_account_id_e164")),
+    )
+    op.create_table(
+        "sender_numbers",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("e164", sa.String(length=20), nullable=False),
+        sa.Column("country", sa.String(length=2), nullable=False),
+        sa.Column("provider", sa.String(length=40), nullable=False),
+        sa.Column("provisioned_at", smsaddon.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["accounts.id"], name=op.f("fk_sender_numbers_account_id_accounts")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sender_numbers")),
+        sa.UniqueConstraint("e164", name=op.f("uq_sender_numbers_e164")),
+    )
+    with op.batch_alter_table("sender_numbers", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_sender_numbers_account_id"), ["account_id"], unique=False
         )
 
     op.create_table(
@@ -144,6 +254,33 @@ def upgrade() -> None:
     with op.batch_alter_table("subscriptions", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_subscriptions_renews_at"), ["renews_at"], unique=False)
 
+    op.create_table(
+        "tendlc_brands",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("legal_name", sa.String(length=200), nullable=False),
+        sa.Column("ein", sa.String(length=20), nullable=False),
+        sa.Column("street", sa.String(length=200), nullable=False),
+        sa.Column("city", sa.String(length=100), nullable=False),
+        sa.Column("state", sa.String(length=100), nullable=False),
+        sa.Column("postal_code", sa.String(length=20), nullable=False),
+        sa.Column("country", sa.String(length=2), nullable=False),
+        sa.Column("website", sa.String(length=300), nullable=False),
+        sa.Column("vertical", sa.String(length=40), nullable=False),
+        sa.Column("contact_name", sa.String(length=200), nullable=False),
+        sa.Column("contact_email", sa.String(length=320), nullable=False),
+        sa.Column("contact_phone", sa.String(length=20), nullable=False),
+        sa.Column("rejection_reason", sa.Text(), nullable=True),
+        sa.Column("submitted_at", smsaddon.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("decided_at", smsaddon.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", smsaddon.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["accounts.id"], name=op.f("fk_tendlc_brands_account_id_accounts")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_tendlc_brands")),
+        sa.UniqueConstraint("account_id", name=op.f("uq_tendlc_brands_account_id")),
+    )
     op.create_table(
         "users",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -189,39 +326,92 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_api_tokens_user_id"), ["user_id"], unique=False)
 
     op.create_table(
-        "credit_entries",
+        "audit_entries",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("account_id", sa.Integer(), nullable=False),
-        sa.Column("grant_id", sa.Integer(), nullable=False),
-        sa.Column("hold_id", sa.Integer(), nullable=True),
-        sa.Column("kind", sa.String(length=10), nullable=False),
-        sa.Column("credits", sa.Integer(), nullable=False),
-        sa.Column("reason", sa.String(length=500), nullable=True),
         sa.Column("actor_user_id", sa.Integer(), nullable=True),
+        sa.Column("action", sa.String(length=60), nullable=False),
+        sa.Column("subject", sa.String(length=200), nullable=False),
+        sa.Column("details", sa.Text(), nullable=False),
+        sa.Column("origin", sa.String(length=100), nullable=False),
         sa.Column("created_at", smsaddon.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["account_id"], ["accounts.id"], name=op.f("fk_credit_entries_account_id_accounts")
+            ["account_id"], ["accounts.id"], name=op.f("fk_audit_entries_account_id_accounts")
         ),
         sa.ForeignKeyConstraint(
-            ["actor_user_id"], ["users.id"], name=op.f("fk_credit_entries_actor_user_id_users")
+            ["actor_user_id"], ["users.id"], name=op.f("fk_audit_entries_actor_user_id_users")
         ),
-        sa.ForeignKeyConstraint(
-            ["grant_id"],
-            ["credit_grants.id"],
-            name=op.f("fk_credit_entries_grant_id_credit_grants"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["hold_id"], ["credit_holds.id"], name=op.f("fk_credit_entries_hold_id_credit_holds")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_credit_entries")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_entries")),
     )
-    with op.batch_alter_table("credit_entries", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_credit_entries_account_time", ["account_id", "created_at"], unique=False
-        )
-        batch_op.create_index(batch_op.f("ix_credit_entries_grant_id"), ["grant_id"], unique=False)
-        batch_op.create_index("ix_credit_entries_hold", ["hold_id"], unique=False)
+    with op.batch_alter_table("audit_entries", schema=None) as batch_op:
+        batch_op.create_index("ix_audit_entries_account_id_id", ["account_id", "id"], unique=False)
 
+    op.create_table(
+        "broadcasts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("list_id", sa.Integer(), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("encoding", sa.String(length=5), nullable=False),
+        sa.Column("segments", sa.Integer(), nullable=False),
+        sa.Column("queued", sa.Integer(), nullable=False),
+        sa.Column("blocked", sa.Integer(), nullable=False),
+        sa.Column("credits", sa.Integer(), nullable=False),
+        sa.Column("catalog_version", sa.String(length=40), nullable=False),
+        sa.Column("send_at", smsaddon.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", smsaddon.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["accounts.id"], name=op.f("fk_broadcasts_account_id_accounts")
+        ),
+        sa.ForeignKeyConstraint(
+            ["list_id"], ["contact_lists.id"], name=op.f("fk_broadcasts_list_id_contact_lists")
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_broadcasts_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_broadcasts")),
+    )
+    with op.batch_alter_table("broadcasts", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_broadcasts_account_created", ["account_id", "created_at"], unique=False
+        )
+
+    op.create_table(
+        "contact_list_members",
+        sa.Column("list_id", sa.Integer(), nullable=False),
+        sa.Column("contact_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["contact_id"],
+            ["contacts.id"],
+            name=op.f("fk_contact_list_members_contact_id_contacts"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["list_id"],
+            ["contact_lists.id"],
+            name=op.f("fk_contact_list_members_list_id_contact_lists"),
+        ),
+        sa.PrimaryKeyConstraint("list_id", "contact_id", name=op.f("pk_contact_list_members")),
+    )
+    op.create_table(
+        "credit_adjustments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=120), nullable=False),
+        sa.Column("credits", sa.Integer(), nullable=False),
+        sa.Column("reason", sa.String(length=500), nullable=False),
+        sa.Column("actor_user_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", smsaddon.db.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("credits <> 0", name=op.f("ck_credit_adjustments_credits_not_zero")),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["accounts.id"], name=op.f("fk_credit_adjustments_account_id_accounts")
+        ),
+        sa.ForeignKeyConstraint(
+            ["actor_user_id"], ["users.id"], name=op.f("fk_credit_adjustments_actor_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_credit_adjustments")),
+        sa.UniqueConstraint("account_id", "key", name=op.f("uq_credit_adjustments_account_id_key")),
+    )
     op.create_table(
         "invoice_lines",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -273,6 +463,130 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_quotes_account_id"), ["account_id"], unique=False)
 
     op.create_table(
+        "tendlc_campaigns",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("use_case", sa.String(length=40), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("sample_messages", sa.Text(), nullable=False),
+        sa.Column("opt_in_description", sa.Text(), nullable=False),
+        sa.Column("opt_out_message", sa.Text(), nullable=False),
+        sa.Column("help_message", sa.Text(), nullable=False),
+        sa.Column("rejection_reason", sa.Text(), nullable=True),
+        sa.Column("submitted_at", smsaddon.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("submitted_by", sa.Integer(), nullable=True),
+        sa.Column("decided_at", smsaddon.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("submissions", sa.Integer(), nullable=False),
+        sa.Column("updated_at", smsaddon.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["accounts.id"], name=op.f("fk_tendlc_campaigns_account_id_accounts")
+        ),
+        sa.ForeignKeyConstraint(
+            ["submitted_by"], ["users.id"], name=op.f("fk_tendlc_campaigns_submitted_by_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_tendlc_campaigns")),
+        sa.UniqueConstraint("account_id", name=op.f("uq_tendlc_campaigns_account_id")),
+    )
+    op.create_table(
+        "credit_entries",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("grant_id", sa.Integer(), nullable=False),
+        sa.Column("hold_id", sa.Integer(), nullable=True),
+        sa.Column("adjustment_id", sa.Integer(), nullable=True),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("credits", sa.Integer(), nullable=False),
+        sa.Column("reason", sa.String(length=500), nullable=True),
+        sa.Column("actor_user_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", smsaddon.db.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "kind IN ('grant', 'hold', 'capture', 'release', 'expire', 'adjust')",
+            name=op.f("ck_credit_entries_kind_known"),
+        ),
+        sa.CheckConstraint("credits <> 0", name=op.f("ck_credit_entries_credits_not_zero")),
+        sa.ForeignKeyConstraint(
+            ["actor_user_id"], ["users.id"], name=op.f("fk_credit_entries_actor_user_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["adjustment_id"],
+            ["credit_adjustments.id"],
+            name=op.f("fk_credit_entries_adjustment_id_credit_adjustments"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["grant_id"],
+            ["credit_grants.id"],
+            name=op.f("fk_credit_entries_grant_id_credit_grants"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_credit_entries")),
+    )
+    with op.batch_alter_table("credit_entries", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_credit_entries_account_time", ["account_id", "created_at"], unique=False
+        )
+        batch_op.create_index(
+            "ix_credit_entries_adjustment",
+            ["adjustment_id"],
+            unique=False,
+            sqlite_where=sa.text("adjustment_id IS NOT NULL"),
+            postgresql_where=sa.text("adjustment_id IS NOT NULL"),
+        )
+        batch_op.create_index("ix_credit_entries_hold", ["hold_id"], unique=False)
+
+    op.create_table(
+        "messages",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("broadcast_id", sa.Integer(), nullable=True),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("to_e164", sa.String(length=20), nullable=False),
+        sa.Column("region", sa.String(length=2), nullable=False),
+        sa.Column("time_zones", sa.String(length=200), nullable=False),
+        sa.Column("body", sa.Text(), nullable=True),
+        sa.Column("encoding", sa.String(length=5), nullable=False),
+        sa.Column("segments", sa.Integer(), nullable=False),
+        sa.Column("credits", sa.Integer(), nullable=False),
+        sa.Column("catalog_version", sa.String(length=40), nullable=False),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("reason", sa.String(length=300), nullable=True),
+        sa.Column("due_at", smsaddon.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("attempt_id", sa.String(length=36), nullable=True),
+        sa.Column("claimed_by", sa.String(length=100), nullable=True),
+        sa.Column("lease_until", smsaddon.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", smsaddon.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", smsaddon.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("finished_at", smsaddon.db.UTCDateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "status IN ('queued', 'sending', 'sent', 'delivered', 'undelivered', 'failed', 'blocked', 'canceled')",
+            name=op.f("ck_messages_status_known"),
+        ),
+        sa.CheckConstraint("credits >= 0", name=op.f("ck_messages_credits_not_negative")),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["accounts.id"], name=op.f("fk_messages_account_id_accounts")
+        ),
+        sa.ForeignKeyConstraint(
+            ["broadcast_id"], ["broadcasts.id"], name=op.f("fk_messages_broadcast_id_broadcasts")
+        ),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_messages_user_id_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_messages")),
+    )
+    with op.batch_alter_table("messages", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_messages_account_created", ["account_id", "created_at", "id"], unique=False
+        )
+        batch_op.create_index("ix_messages_broadcast", ["broadcast_id"], unique=False)
+        batch_op.create_index(
+            "ix_messages_queue",
+            ["due_at", "id"],
+            unique=False,
+            sqlite_where=sa.text("status IN ('queued', 'sending')"),
+            postgresql_where=sa.text("status IN ('queued', 'sending')"),
+        )
+        batch_op.create_index("ix_messages_to", ["to_e164", "created_at"], unique=False)
+
+    op.create_table(
         "purchases",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("account_id", sa.Integer(), nullable=False),
@@ -298,15 +612,55 @@ def upgrade() -> None:
     with op.batch_alter_table("purchases", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_purchases_account_id"), ["account_id"], unique=False)
 
+    op.create_table(
+        "gateway_refs",
+        sa.Column("gateway_id", sa.String(length=100), nullable=False),
+        sa.Column("message_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["message_id"], ["messages.id"], name=op.f("fk_gateway_refs_message_id_messages")
+        ),
+        sa.PrimaryKeyConstraint("gateway_id", name=op.f("pk_gateway_refs")),
+    )
+    with op.batch_alter_table("gateway_refs", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_gateway_refs_message_id"), ["message_id"], unique=False
+        )
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("gateway_refs", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_gateway_refs_message_id"))
+
+    op.drop_table("gateway_refs")
     with op.batch_alter_table("purchases", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_purchases_account_id"))
 
     op.drop_table("purchases")
+    with op.batch_alter_table("messages", schema=None) as batch_op:
+        batch_op.drop_index("ix_messages_to")
+        batch_op.drop_index(
+            "ix_messages_queue",
+            sqlite_where=sa.text("status IN ('queued', 'sending')"),
+            postgresql_where=sa.text("status IN ('queued', 'sending')"),
+        )
+        batch_op.drop_index("ix_messages_broadcast")
+        batch_op.drop_index("ix_messages_account_created")
+
+    op.drop_table("messages")
+    with op.batch_alter_table("credit_entries", schema=None) as batch_op:
+        batch_op.drop_index("ix_credit_entries_hold")
+        batch_op.drop_index(
+            "ix_credit_entries_adjustment",
+            sqlite_where=sa.text("adjustment_id IS NOT NULL"),
+            postgresql_where=sa.text("adjustment_id IS NOT NULL"),
+        )
+        batch_op.drop_index("ix_credit_entries_account_time")
+
+    op.drop_table("credit_entries")
+    op.drop_table("tendlc_campaigns")
     with op.batch_alter_table("quotes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_quotes_account_id"))
 
@@ -315,12 +669,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_invoice_lines_invoice_id"))
 
     op.drop_table("invoice_lines")
-    with op.batch_alter_table("credit_entries", schema=None) as batch_op:
-        batch_op.drop_index("ix_credit_entries_hold")
-        batch_op.drop_index(batch_op.f("ix_credit_entries_grant_id"))
-        batch_op.drop_index("ix_credit_entries_account_time")
+    op.drop_table("credit_adjustments")
+    op.drop_table("contact_list_members")
+    with op.batch_alter_table("broadcasts", schema=None) as batch_op:
+        batch_op.drop_index("ix_broadcasts_account_created")
 
-    op.drop_table("credit_entries")
+    op.drop_table("broadcasts")
+    with op.batch_alter_table("audit_entries", schema=None) as batch_op:
+        batch_op.drop_index("ix_audit_entries_account_id_id")
+
+    op.drop_table("audit_entries")
     with op.batch_alter_table("api_tokens", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_api_tokens_user_id"))
 
@@ -334,19 +692,33 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_users_account_id"))
 
     op.drop_table("users")
+    op.drop_table("tendlc_brands")
     with op.batch_alter_table("subscriptions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_subscriptions_renews_at"))
 
     op.drop_table("subscriptions")
+    with op.batch_alter_table("sender_numbers", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sender_numbers_account_id"))
+
+    op.drop_table("sender_numbers")
+    op.drop_table("opt_outs")
     with op.batch_alter_table("invoices", schema=None) as batch_op:
         batch_op.drop_index("ix_invoices_account_issued")
 
     op.drop_table("invoices")
+    with op.batch_alter_table("inbound_messages", schema=None) as batch_op:
+        batch_op.drop_index("ix_inbound_messages_from")
+
+    op.drop_table("inbound_messages")
     op.drop_table("idempotency_keys")
     op.drop_table("credit_holds")
     with op.batch_alter_table("credit_grants", schema=None) as batch_op:
         batch_op.drop_index("ix_credit_grants_spend_order")
+        batch_op.drop_index("ix_credit_grants_expiry")
 
     op.drop_table("credit_grants")
+    op.drop_table("contacts")
+    op.drop_table("contact_lists")
+    op.drop_table("business_profiles")
     op.drop_table("accounts")
     # ### end Alembic commands ###

@@ -1,0 +1,242 @@
+"""Sending: a 100,000-recipient broadcast priced, held and queued in one transaction (baseline:
+one transaction per message through `send_message`, on a sample, scaled); and messages per
+second end to end through the simulator, queued to delivered (baseline: one message per
+claim), on SQLite and PostgreSQL, and with 2 worker processes on PostgreSQL."""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine, func, insert, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from benchmarks.common import Row
+from benchmarks.databases import postgres_available, postgres_engine, sqlite_engine
+from smsaddon import credits
+from smsaddon.accounts import Account, Role, User
+from smsaddon.billing.models import Subscription
+from smsaddon.catalog import Catalog, load_catalog
+from smsaddon.config import DEFAULT_CATALOG
+from smsaddon.db import make_engine, session_factory, transaction
+from smsaddon.gateways import Simulator, SimulatorConfig
+from smsaddon.sms import messages
+from smsaddon.sms.models import Contact, ContactList, ContactListMember, Message
+from smsaddon.sms.quiet_hours import time_zones_for
+from smsaddon.worker import Worker
+
+RECIPIENTS = 100_000
+SAMPLE = 2_000
+THROUGHPUT = 20_000
+NOW = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)  # midday in London: inside quiet hours
+TEXT = "Winter sale: 20% off everything until Sunday. Reply STOP to opt out."
+
+
+def populate(engine: Engine, recipients: int, list_name: str = "everyone") -> None:
+    """One account with the SMS add-on, plenty of credits, and a list of GB contacts."""
+    sessions = session_factory(engine)
+    zones = time_zones_for("+447400000000")
+    with transaction(sessions) as s:
+        s.execute(insert(Account), [{"id": 1, "name": "Bench Co", "created_at": NOW}])
+        s.execute(
+            insert(User),
+            [
+                {
+                    "id": 1,
+                    "account_id": 1,
+                    "email": "owner@bench.test",
+                    "name": "Owner",
+                    "password_hash": "x",
+                    "role": Role.PRIMARY_ADMIN,
+                    "can_bill": True,
+                    "created_at": NOW,
+                }
+            ],
+        )
+        s.execute(
+            insert(Subscription),
+            [
+                {
+                    "account_id": 1,
+                    "plan": "plus",
+                    "interval": "monthly",
+                    "anchor": NOW - timedelta(days=5),
+                    "sms_addon": True,
+                    "bundle_credits": 0,
+                    "billed_through": 0,
+                    "credited_through": 0,
+                    "renews_at": NOW + timedelta(days=20),
+                    "version": 1,
+                    "updated_at": NOW,
+                }
+            ],
+        )
+        credits.grant(
+            s,
+            account_id=1,
+            credits=10_000_000,
+            source=credits.GrantSource.MANUAL,
+            starts_at=NOW - timedelta(days=1),
+            expires_at=NOW + timedelta(days=20),
+            key="bench",
+            now=NOW,
+        )
+        s.execute(
+            insert(ContactList), [{"id": 1, "account_id": 1, "name": list_name, "created_at": NOW}]
+        )
+        for start in range(0, recipients, 20_000):
+            chunk = range(start, min(start + 20_000, recipients))
+            s.execute(
+                insert(Contact),
+                [
+                    {
+                        "id": i + 1,
+                        "account_id": 1,
+                        "e164": f"+4474{i:08d}",
+                        "region": "GB",
+                        "time_zones": zones,
+                        "name": "",
+                        "created_at": NOW,
+                        "updated_at": NOW,
+                    }
+                    for i in chunk
+                ],
+            )
+            s.execute(
+                insert(ContactListMember), [{"list_id": 1, "contact_id": i + 1} for i in chunk]
+            )
+
+
+def _owner(session: Session) -> User:
+    return session.get_one(User, 1)
+
+
+def broadcast(sessions: sessionmaker[Session], catalog: Catalog) -> int:
+    with transaction(sessions) as s:
+        result = messages.send_broadcast(
+            s, actor=_owner(s), list_name="everyone", body=TEXT, catalog=catalog, now=NOW
+        )
+    return result.queued
+
+
+def one_by_one(sessions: sessionmaker[Session], catalog: Catalog, count: int) -> None:
+    for i in range(count):
+        with transaction(sessions) as s:
+            messages.send_message(
+                s, actor=_owner(s), to=f"+4474{i:08d}", body=TEXT, catalog=catalog, now=NOW
+            )
+
+
+def drain(sessions: sessionmaker[Session], batch_size: int) -> int:
+    """Send everything queued through the simulator, until delivered; the messages sent."""
+    carrier = Simulator(SimulatorConfig(dlr_delay=0, rules=(), replies=()))
+    worker = Worker(sessions, carrier, batch_size=batch_size, clock=lambda: NOW)
+    worker.drain(timeout=3600)
+    with transaction(sessions) as s:
+        return int(
+            s.scalar(select(func.count()).select_from(Message).where(Message.status == "delivered"))
+            or 0
+        )
+
+
+def _drain_process(url: str) -> None:
+    engine = make_engine(url)
+    drain(session_factory(engine), 500)
+    engine.dispose()
+
+
+def broadcast_rows(
+    label: str, fresh: Callable[[], AbstractContextManager[Engine]], target: float
+) -> list[Row]:
+    catalog = load_catalog(DEFAULT_CATALOG)
+    with fresh() as engine:
+        populate(engine, RECIPIENTS)
+        start = time.perf_counter()
+        queued = broadcast(session_factory(engine), catalog)
+        seconds = time.perf_counter() - start
+        assert queued == RECIPIENTS
+    with fresh() as engine:
+        populate(engine, 0)
+        start = time.perf_counter()
+        one_by_one(session_factory(engine), catalog, SAMPLE)
+        baseline = (time.perf_counter() - start) * RECIPIENTS / SAMPLE
+    return [
+        Row(
+            f"100,000-recipient broadcast priced, held, queued ({label})",
+            seconds,
+            "s",
+            f"one transaction per message ({SAMPLE:,} sample, scaled)",
+            baseline,
+            f"< {target:g} s",
+            seconds < target,
+        )
+    ]
+
+
+def throughput_rows(
+    label: str, fresh: Callable[[], AbstractContextManager[Engine]], workers: int = 1
+) -> list[Row]:
+    catalog = load_catalog(DEFAULT_CATALOG)
+    with fresh() as engine:
+        populate(engine, THROUGHPUT)
+        sessions = session_factory(engine)
+        broadcast(sessions, catalog)
+        start = time.perf_counter()
+        if workers == 1:
+            sent = drain(sessions, 500)
+        else:
+            url = engine.url.render_as_string(hide_password=False)
+            spawn = multiprocessing.get_context("spawn")
+            processes = [spawn.Process(target=_drain_process, args=(url,)) for _ in range(workers)]
+            for process in processes:
+                process.start()
+            for process in processes:
+                process.join()
+            with transaction(sessions) as s:
+                sent = int(
+                    s.scalar(
+                        select(func.count())
+                        .select_from(Message)
+                        .where(Message.status == "delivered")
+                    )
+                    or 0
+                )
+        rate = sent / (time.perf_counter() - start)
+        assert sent == THROUGHPUT, sent
+    with fresh() as engine:
+        populate(engine, SAMPLE)
+        sessions = session_factory(engine)
+        broadcast(sessions, catalog)
+        start = time.perf_counter()
+        baseline = drain(sessions, 1) / (time.perf_counter() - start)
+    name = f"messages/s queued to delivered, simulator ({label}, {workers} worker"
+    return [
+        Row(
+            name + ("s)" if workers > 1 else ")"),
+            rate,
+            "msg/s",
+            "one message per claim",
+            baseline,
+            f">= {2000 * workers:,}/s",
+            rate >= 2000 * workers,
+        )
+    ]
+
+
+@contextmanager
+def _sqlite() -> Iterator[Engine]:
+    with sqlite_engine() as engine:
+        yield engine
+
+
+def run() -> list[Row]:
+    rows = broadcast_rows("SQLite", _sqlite, 3)
+    rows += throughput_rows("SQLite", _sqlite)
+    if postgres_available():
+        rows += broadcast_rows("PostgreSQL", postgres_engine, 5)
+        rows += throughput_rows("PostgreSQL", postgres_engine)
+        rows += throughput_rows("PostgreSQL", postgres_engine, workers=2)
+    return rows

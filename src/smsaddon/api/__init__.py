@@ -1,0 +1,62 @@
+"""The JSON API under /api/v1, for integrators: `install_api(app)` adds it to the web app."""
+
+from __future__ import annotations
+
+import inspect
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exception_handlers import http_exception_handler
+from starlette.exceptions import HTTPException
+
+from smsaddon.api import compliance_routes, sending_routes
+from smsaddon.api.docs import serve_docs
+from smsaddon.api.problems import from_http_error
+from smsaddon.api.ratelimit import TokenBuckets, buckets_from_env
+from smsaddon.api.routes import router
+
+PREFIX = "/api/"
+DESCRIPTION = """\
+The SMS add-on over JSON: the account and its credits, the catalog, Review Purchase (a quote)
+and confirm, invoices, the supported countries and what a message costs.
+
+**Authentication.** Every request needs a personal API token: `Authorization: Bearer sms_...`.
+A token acts as its user, with exactly their permissions. Without a valid token: 401.
+
+**Purchases.** `POST /api/v1/quotes` stores a quote of exactly what changes and what is due;
+`POST /api/v1/quotes/{id}/confirm` charges exactly that. Only the Primary Admin and users with
+the billing permission may do either (403 otherwise).
+
+**Retries.** Send an `Idempotency-Key` with every POST that changes something: a retry with
+the same key and request answers the first response again and changes nothing more.
+
+**Errors** are RFC 9457 problem details (`application/problem+json`) with a stable `code`.
+
+**Rate limits** apply per token: past them, 429 with `Retry-After`.
+
+**Money** is integer minor units (cents) beside its `currency`; times are UTC.
+"""
+
+
+def install_api(app: FastAPI, rate_limits: TokenBuckets | None = None) -> None:
+    """Mount the API on `app`, with its error format, rate limits and self-hosted docs.
+
+    Call it last in the app factory: requests outside /api/ that end in an HTTP error still
+    go to the handler registered before."""
+    app.state.api_rate_limits = rate_limits or buckets_from_env()
+    app.include_router(router)
+    app.include_router(compliance_routes.router)  # /registration, /audit
+    app.include_router(sending_routes.router)  # /contacts, /messages, /broadcasts, /opt-outs
+    app.description = app.description or DESCRIPTION
+    serve_docs(app)
+    previous = app.exception_handlers.get(HTTPException, http_exception_handler)
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        if request.url.path.startswith(PREFIX) and isinstance(exc, HTTPException):
+            return from_http_error(request, exc)
+        response = previous(request, exc)
+        return await response if inspect.isawaitable(response) else response
+
+    app.add_exception_handler(HTTPException, http_error)
+
+
+__all__ = ["install_api"]

@@ -1,0 +1,182 @@
+"""The request and response bodies of the sending API, with their documented examples."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from fastapi import Body
+from pydantic import BaseModel, ConfigDict, Field
+
+StatusName = Literal[
+    "queued", "sending", "sent", "delivered", "undelivered", "failed", "blocked", "canceled"
+]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class ContactIn(_In):
+    phone: str = Field(max_length=40, description="With + and the country code.")
+    name: str = Field("", max_length=200)
+    consent_source: str | None = Field(
+        None, max_length=200, description="How the contact agreed (a form, a keyword, ...)."
+    )
+    list: str | None = Field(None, max_length=100, description="Add the contact to this list.")
+
+
+class ContactPatch(_In):
+    name: str | None = Field(None, max_length=200)
+    consent_source: str | None = Field(None, max_length=200)
+
+
+class ContactOut(_Out):
+    id: int
+    phone: str = Field(validation_alias="e164")
+    region: str
+    name: str
+    consent_at: datetime | None
+    consent_source: str | None
+    created_at: datetime
+
+
+class ImportIn(_In):
+    csv: str = Field(max_length=5_000_000, description="CSV text with a `phone` column.")
+    list: str = Field(min_length=1, max_length=100)
+    default_region: str | None = Field(None, max_length=2)
+
+
+class RowErrorOut(_Out):
+    line: int
+    given: str
+    reason: str
+
+
+class ImportOut(_Out):
+    imported: int
+    list_name: str | None
+    errors: list[RowErrorOut]
+
+
+class MessageIn(_In):
+    to: str = Field(max_length=40, description="With + and the country code.")
+    text: str = Field(max_length=2000)
+    send_at: datetime | None = Field(None, description="Later than now: wait until then.")
+
+
+class MessageOut(_Out):
+    id: int
+    to: str = Field(validation_alias="to_e164")
+    country: str = Field(validation_alias="region")
+    kind: Literal["message", "reply"]
+    status: StatusName
+    reason: str | None = Field(description="Why it failed or was blocked.")
+    encoding: Literal["GSM-7", "UCS-2"]
+    segments: int
+    credits: int
+    broadcast_id: int | None
+    catalog_version: str
+    created_at: datetime
+    due_at: datetime = Field(description="When it may go (quiet hours and send_at counted).")
+    sent_at: datetime | None
+    finished_at: datetime | None
+
+
+class MessagePage(BaseModel):
+    items: list[MessageOut]
+    next_cursor: int | None = Field(description="Pass as `before` for the next page.")
+
+
+class BroadcastIn(_In):
+    list: str = Field(min_length=1, max_length=100)
+    text: str = Field(max_length=2000)
+    send_at: datetime | None = None
+
+
+class BroadcastOut(_Out):
+    id: int
+    list_id: int
+    encoding: str
+    segments: int
+    queued: int
+    blocked: int
+    credits: int = Field(description="Held now; captured as the messages are sent.")
+    catalog_version: str
+    send_at: datetime
+    created_at: datetime
+
+
+class OptOutIn(_In):
+    phone: str = Field(max_length=40)
+
+
+class OptOutOut(_Out):
+    phone: str = Field(validation_alias="e164")
+    source: str
+    keyword: str | None
+    created_at: datetime
+
+
+T = "2026-11-10T12:00:00Z"
+CONTACT_EX = {
+    "id": 1,
+    "phone": "+447400123456",
+    "region": "GB",
+    "name": "Ada",
+    "consent_at": T,
+    "consent_source": "signup form",
+    "created_at": T,
+}
+MESSAGE_EX = {
+    "id": 7,
+    "to": "+447400123456",
+    "country": "GB",
+    "kind": "message",
+    "status": "queued",
+    "reason": None,
+    "encoding": "GSM-7",
+    "segments": 1,
+    "credits": 5,
+    "broadcast_id": None,
+    "catalog_version": "2026-11",
+    "created_at": T,
+    "due_at": T,
+    "sent_at": None,
+    "finished_at": None,
+}
+BROADCAST_EX = {
+    "id": 3,
+    "list_id": 2,
+    "encoding": "GSM-7",
+    "segments": 1,
+    "queued": 120,
+    "blocked": 2,
+    "credits": 600,
+    "catalog_version": "2026-11",
+    "send_at": T,
+    "created_at": T,
+}
+IMPORT_EX = {
+    "imported": 2,
+    "list_name": "customers",
+    "errors": [{"line": 4, "given": "12", "reason": "it is too short"}],
+}
+OPT_OUT_EX = {"phone": "+447400123456", "source": "reply", "keyword": "STOP", "created_at": T}
+
+
+def ok(example: Any, description: str = "Success.") -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"example": example}}}
+
+
+def examples(**values: Any) -> Any:
+    return Body(
+        openapi_examples={
+            name: {"summary": name.replace("_", " "), "value": value}
+            for name, value in values.items()
+        }
+    )

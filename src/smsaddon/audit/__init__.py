@@ -1,0 +1,28 @@
+"""The audit log: who did what, when and from where. Append-only; admins read their own
+account's entries."""
+
+from smsaddon.audit.models import AppendOnly, AuditEntry
+from smsaddon.audit.origin import current_origin, origin_scope
+from smsaddon.audit.service import (
+    ACTIONS,
+    AREAS,
+    Entry,
+    entries_of,
+    get_entry,
+    list_entries,
+    record,
+)
+
+__all__ = [
+    "ACTIONS",
+    "AREAS",
+    "AppendOnly",
+    "AuditEntry",
+    "Entry",
+    "current_origin",
+    "entries_of",
+    "get_entry",
+    "list_entries",
+    "origin_scope",
+    "record",
+]

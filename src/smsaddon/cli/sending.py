@@ -1,0 +1,184 @@
+"""Sending commands: worker, send, broadcast, contacts import, messages, inbound (simulated)."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from datetime import timedelta
+from pathlib import Path
+from types import FrameType
+
+import typer
+from rich.table import Table
+
+from smsaddon.accounts import find_account, user_by_email
+from smsaddon.cli.app import app, console, context, errors, reported_errors, unit_of_work
+from smsaddon.db import utcnow
+from smsaddon.gateways import Inbound, make_gateway
+from smsaddon.sms import contacts, messages, sending
+from smsaddon.sms.phones import normalize
+from smsaddon.worker import Worker
+
+contacts_app = typer.Typer(no_args_is_help=True, help="Contacts and lists.")
+app.add_typer(contacts_app, name="contacts")
+
+EMAIL = typer.Option(..., "--email", help="The user sending (their account pays).")
+
+
+@app.command()
+def worker(
+    batch_size: int = typer.Option(200, "--batch-size", min=1, max=5000),
+    idle: float = typer.Option(0.2, "--idle", help="Seconds to wait when there is no work."),
+    once: bool = typer.Option(False, "--once", help="Drain the queue, then stop."),
+    lease: int = typer.Option(
+        60,
+        "--lease",
+        min=1,
+        help="Seconds a claim is kept before another worker may take the messages over.",
+    ),
+) -> None:
+    """Send queued messages through the configured gateway until stopped (Ctrl-C)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    ctx = context()
+    with reported_errors():
+        gateway = make_gateway(ctx.settings.gateway)
+    runner = Worker(ctx.sessions, gateway, batch_size=batch_size, lease=timedelta(seconds=lease))
+    stop = threading.Event()
+
+    def on_signal(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        if once:
+            runner.drain(timeout=3600)
+        else:
+            runner.run(stop, idle=idle)
+    finally:
+        gateway.close()
+
+
+@app.command()
+def send(
+    email: str = EMAIL,
+    to: str = typer.Option(..., "--to", help="The number, with + and its country code."),
+    text: str = typer.Option(..., "--text"),
+) -> None:
+    """Send one message: priced, held, queued (or refused, with the reason)."""
+    with unit_of_work() as session:
+        message = messages.send_message(
+            session,
+            actor=user_by_email(session, email),
+            to=to,
+            body=text,
+            catalog=context().catalog,
+            now=utcnow(),
+        )
+    if message.status == "blocked":
+        errors.print(f"[red]blocked:[/red] {message.reason} (message {message.id})")
+        raise typer.Exit(1)
+    console.print(
+        f"message {message.id} queued to {message.to_e164}: {message.segments} "
+        f"segment(s), {message.encoding}, {message.credits} credits held"
+    )
+
+
+@app.command()
+def broadcast(
+    email: str = EMAIL,
+    list_name: str = typer.Option(..., "--list", help="The contact list."),
+    text: str = typer.Option(..., "--text"),
+) -> None:
+    """Send one text to every contact of a list; all its credits held at once, or none."""
+    with unit_of_work() as session:
+        result = messages.send_broadcast(
+            session,
+            actor=user_by_email(session, email),
+            list_name=list_name,
+            body=text,
+            catalog=context().catalog,
+            now=utcnow(),
+        )
+    console.print(
+        f"broadcast {result.broadcast.id}: {result.queued} queued, {result.credits} credits held"
+    )
+    for reason, count in result.blocked.items():
+        console.print(f"  {count} blocked: {reason}")
+
+
+@contacts_app.command("import")
+def import_contacts(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
+    account: str = typer.Option(..., "--account", help="The account's name."),
+    list_name: str = typer.Option(None, "--list", help="Add the contacts to this list."),
+    default_region: str = typer.Option(
+        None, "--default-region", help="Region of numbers written without +."
+    ),
+) -> None:
+    """Import contacts from a CSV file (a phone column, optionally name)."""
+    data = file.read_text(encoding="utf-8-sig")
+    with unit_of_work() as session:
+        report = contacts.import_csv(
+            session,
+            account_id=find_account(session, account).id,
+            data=data,
+            now=utcnow(),
+            list_name=list_name or file.stem,
+            default_region=default_region,
+        )
+    console.print(f"imported {report.imported} contact(s) into the list {report.list_name!r}")
+    for error in report.errors:
+        errors.print(f"line {error.line}: {error.given!r}: {error.reason}", highlight=False)
+
+
+@app.command("messages")
+def list_messages(
+    account: str = typer.Option(..., "--account", help="The account's name."),
+    status: str = typer.Option(None, "--status"),
+    limit: int = typer.Option(50, "--limit", min=1, max=1000),
+) -> None:
+    """The account's messages, newest first."""
+    with unit_of_work() as session:
+        found = messages.list_messages(
+            session, account_id=find_account(session, account).id, status=status, limit=limit
+        )
+        table = Table(title=f"Messages of {account}")
+        for column in (
+            "id",
+            "to",
+            "status",
+            "segments",
+            "encoding",
+            "credits",
+            "created",
+            "reason",
+        ):
+            table.add_column(column)
+        for m in found:
+            table.add_row(
+                str(m.id),
+                m.to_e164,
+                m.status,
+                str(m.segments),
+                m.encoding,
+                str(m.credits),
+                m.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+                m.reason or "",
+            )
+    console.print(table)
+
+
+@app.command()
+def inbound(
+    from_number: str = typer.Option(..., "--from", help="The number replying."),
+    text: str = typer.Option(..., "--text", help="What it says: STOP, START, HELP, ..."),
+) -> None:
+    """Receive an inbound message as the simulator would (a person replying STOP)."""
+    now = utcnow()
+    with unit_of_work() as session:
+        e164 = normalize(from_number).e164
+        message = Inbound(f"cli-{now.timestamp()}", e164, "simulator", text, now)
+        sending.receive(session, inbound=message, now=now)
+    console.print(f"received {text!r} from {e164}")

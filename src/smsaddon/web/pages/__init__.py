@@ -1,0 +1,27 @@
+"""The HTML pages. Every unsafe request to them needs the session's CSRF token."""
+
+from fastapi import APIRouter, Depends
+
+from smsaddon.web.pages import (
+    audit,
+    billing,
+    countries,
+    getting_started,
+    registration,
+    sending,
+    settings,
+    signin,
+)
+from smsaddon.web.security import require_csrf
+
+router = APIRouter(dependencies=[Depends(require_csrf)], include_in_schema=False)
+router.include_router(signin.router)
+router.include_router(billing.router)
+router.include_router(countries.router)
+router.include_router(getting_started.router)
+router.include_router(registration.router)
+router.include_router(audit.router)
+router.include_router(sending.router)
+router.include_router(settings.router)
+
+__all__ = ["router"]

@@ -1,0 +1,335 @@
+"""The sending pages: Contacts (add, import, lists, the opt-out list), Compose (a live segment
+and encoding counter, the characters that forced UCS-2, the smart-encoding suggestion, the
+cost per country) and Messages (the history, with filters).
+
+The compose page's script asks POST /compose/preview for the count and the cost as the text
+changes; the same services price the message when it is sent.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from smsaddon import credits
+from smsaddon.db import transaction, utcnow
+from smsaddon.errors import DomainError, InvalidMessage
+from smsaddon.sms import contacts, messages, optouts
+from smsaddon.sms.models import STATUSES, Contact, ContactListMember
+from smsaddon.sms.pricing import estimate
+from smsaddon.sms.segments import analyze
+from smsaddon.web import state
+from smsaddon.web.rendering import render
+from smsaddon.web.security import signed_in_user
+
+router = APIRouter()
+PAGE = 100
+
+
+def _flash(request: Request, text: str, kind: str = "ok") -> None:
+    request.session["flash"] = {"text": text, "kind": kind}
+
+
+def _back(path: str) -> RedirectResponse:
+    return RedirectResponse(path, status_code=303)
+
+
+# Contacts -----------------------------------------------------------------------------------
+
+
+@router.get("/contacts", response_class=HTMLResponse)
+def contacts_page(
+    request: Request, list_name: Annotated[str, Query(alias="list", max_length=100)] = ""
+) -> Response:
+    with transaction(state.sessions(request)) as session:
+        user = signed_in_user(request, session)
+        try:
+            found = contacts.list_contacts(
+                session, account_id=user.account_id, list_name=list_name or None, limit=PAGE
+            )
+        except DomainError:
+            found, list_name = [], ""
+        context = {
+            "user": user,
+            "contacts": found,
+            "lists": contacts.lists(session, account_id=user.account_id),
+            "list_name": list_name,
+            "opt_outs": optouts.list_opt_outs(session, account_id=user.account_id),
+            "flash": request.session.pop("flash", None),
+        }
+        return render(request, "contacts.html", context)
+
+
+@router.post("/contacts")
+def add_contact(
+    request: Request,
+    phone: Annotated[str, Form(max_length=40)],
+    name: Annotated[str, Form(max_length=200)] = "",
+    list_name: Annotated[str, Form(alias="list", max_length=100)] = "",
+    consent_source: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    now = utcnow()
+    try:
+        with transaction(state.sessions(request)) as session:
+            user = signed_in_user(request, session)
+            contact = contacts.create_contact(
+                session,
+                account_id=user.account_id,
+                number=phone,
+                name=name,
+                consent_source=consent_source or None,
+                now=now,
+            )
+            if list_name:
+                contacts.add_to_list(
+                    session,
+                    account_id=user.account_id,
+                    list_name=list_name,
+                    contact_ids=[contact.id],
+                    now=now,
+                )
+        _flash(request, f"Added {contact.e164}.")
+    except DomainError as error:
+        _flash(request, error.message, "error")
+    return _back("/contacts")
+
+
+@router.post("/contacts/import")
+def import_contacts(
+    request: Request,
+    csv_text: Annotated[str, Form(alias="csv", max_length=5_000_000)],
+    list_name: Annotated[str, Form(alias="list", min_length=1, max_length=100)],
+) -> Response:
+    try:
+        with transaction(state.sessions(request)) as session:
+            user = signed_in_user(request, session)
+            report = contacts.import_csv(
+                session,
+                account_id=user.account_id,
+                data=csv_text,
+                now=utcnow(),
+                list_name=list_name,
+            )
+        problems = "; ".join(f"line {e.line}: {e.reason}" for e in report.errors[:5])
+        text = f"Imported {report.imported} contact(s) into {list_name}."
+        if report.errors:
+            text += f" {len(report.errors)} row(s) were not imported: {problems}."
+        _flash(request, text, "error" if report.errors else "ok")
+    except DomainError as error:
+        _flash(request, error.message, "error")
+    return _back(f"/contacts?list={list_name}")
+
+
+@router.post("/opt-outs")
+def change_opt_out(
+    request: Request,
+    phone: Annotated[str, Form(max_length=40)],
+    action: Annotated[str, Form(pattern="^(add|remove)$")],
+) -> Response:
+    try:
+        with transaction(state.sessions(request)) as session:
+            user = signed_in_user(request, session)
+            if action == "add":
+                e164 = optouts.add_opt_out(session, actor=user, number=phone, now=utcnow())
+            else:
+                e164 = optouts.remove_opt_out(session, actor=user, number=phone)
+        _flash(
+            request, f"{e164} {'added to' if action == 'add' else 'removed from'} the opt-out list."
+        )
+    except DomainError as error:
+        _flash(request, error.message, "error")
+    return _back("/contacts")
+
+
+# Compose ------------------------------------------------------------------------------------
+
+
+@router.get("/compose", response_class=HTMLResponse)
+def compose_page(request: Request) -> Response:
+    now = utcnow()
+    with transaction(state.sessions(request)) as session:
+        user = signed_in_user(request, session)
+        context = {
+            "user": user,
+            "lists": contacts.lists(session, account_id=user.account_id),
+            "available": credits.balance(session, account_id=user.account_id, now=now).available,
+            "cap": state.catalog(request).sms_addon.segment_cap,
+            "flash": request.session.pop("flash", None),
+        }
+        return render(request, "compose.html", context)
+
+
+class Preview(BaseModel):
+    text: str = Field(max_length=5000)
+    to: str = Field("", max_length=40)
+    list: str = Field("", max_length=100)
+
+
+@router.post("/compose/preview")
+def preview(request: Request, body: Preview) -> Response:
+    """The live counter and cost: encoding, units, segments, why UCS-2, smart encoding, and
+    the credits per country for the number or the list."""
+    catalog = state.catalog(request)
+    with transaction(state.sessions(request)) as session:
+        user = signed_in_user(request, session)
+        numbers = [body.to] if body.to.strip() else []
+        if body.list:
+            found = contacts.get_list(session, account_id=user.account_id, name=body.list)
+            numbers = list(
+                session.scalars(
+                    select(Contact.e164)
+                    .join(ContactListMember, ContactListMember.contact_id == Contact.id)
+                    .where(ContactListMember.list_id == found.id)
+                )
+            )
+        available = credits.balance(session, account_id=user.account_id, now=utcnow()).available
+    result: dict[str, Any] = {"available": available, "error": None}
+    if not body.text:
+        return JSONResponse(
+            {
+                **result,
+                "encoding": "GSM-7",
+                "units": 0,
+                "segments": 0,
+                "culprits": [],
+                "smart": None,
+                "countries": [],
+                "total_credits": 0,
+                "invalid": [],
+                "unsupported": [],
+            }
+        )
+    analysis = analyze(body.text, segment_cap=None)
+    result |= {
+        "encoding": analysis.encoding,
+        "units": analysis.units,
+        "segments": analysis.segments,
+        "culprits": [{"char": c.char, "names": list(c.names)} for c in analysis.culprits],
+        "smart": None
+        if analysis.smart is None or analysis.smart.segments_saved <= 0
+        else {
+            "text": analysis.smart.text,
+            "segments": analysis.smart.after.segments,
+            "encoding": analysis.smart.after.encoding,
+        },
+    }
+    try:
+        found_estimate = estimate(catalog, body.text, numbers)
+    except InvalidMessage as error:
+        return JSONResponse(
+            {
+                **result,
+                "error": error.message,
+                "countries": [],
+                "total_credits": 0,
+                "invalid": [],
+                "unsupported": [],
+            }
+        )
+    result |= {
+        "countries": [
+            {
+                "name": c.name,
+                "code": c.code,
+                "recipients": c.recipients,
+                "credits_per_segment": c.credits_per_segment,
+                "credits": c.credits,
+            }
+            for c in found_estimate.countries
+        ],
+        "total_credits": found_estimate.total_credits,
+        "invalid": [f"{r.given}: {r.reason}" for r in found_estimate.invalid],
+        "unsupported": [f"{u.e164} ({u.country})" for u in found_estimate.unsupported],
+    }
+    return JSONResponse(result)
+
+
+@router.post("/compose")
+def send(
+    request: Request,
+    text: Annotated[str, Form(max_length=5000)],
+    to: Annotated[str, Form(max_length=40)] = "",
+    list_name: Annotated[str, Form(alias="list", max_length=100)] = "",
+    send_at: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    catalog, now = state.catalog(request), utcnow()
+    try:
+        when = datetime.fromisoformat(send_at).replace(tzinfo=UTC) if send_at else None
+        with transaction(state.sessions(request)) as session:
+            user = signed_in_user(request, session)
+            if list_name:
+                result = messages.send_broadcast(
+                    session,
+                    actor=user,
+                    list_name=list_name,
+                    body=text,
+                    catalog=catalog,
+                    now=now,
+                    send_at=when,
+                )
+                note = (
+                    f"Broadcast to {list_name}: {result.queued} message(s) queued, "
+                    f"{result.credits} credits held."
+                )
+                if result.blocked:
+                    note += f" {sum(result.blocked.values())} blocked (free)."
+            else:
+                message = messages.send_message(
+                    session, actor=user, to=to, body=text, catalog=catalog, now=now, send_at=when
+                )
+                note = (
+                    f"Message to {message.to_e164} {message.status}: "
+                    f"{message.credits} credits held."
+                    if message.status == "queued"
+                    else f"Message to {message.to_e164} blocked: {message.reason}"
+                )
+        _flash(request, note)
+        return _back("/messages")
+    except (DomainError, ValueError) as error:
+        _flash(request, getattr(error, "message", str(error)), "error")
+        return _back("/compose")
+
+
+# Messages -----------------------------------------------------------------------------------
+
+
+@router.get("/messages", response_class=HTMLResponse)
+def messages_page(request: Request, status: Annotated[str, Query(max_length=20)] = "") -> Response:
+    with transaction(state.sessions(request)) as session:
+        user = signed_in_user(request, session)
+        found = messages.list_messages(
+            session, account_id=user.account_id, status=status or None, limit=PAGE
+        )
+        context = {
+            "user": user,
+            "messages": found,
+            "status": status,
+            "statuses": STATUSES,
+            "busy": any(m.status in ("queued", "sending", "sent") for m in found),
+            "simulator": hasattr(getattr(request.app.state, "gateway", None), "inject"),
+            "flash": request.session.pop("flash", None),
+        }
+        return render(request, "messages.html", context)
+
+
+@router.post("/messages/simulate-reply")
+def simulate_reply(
+    request: Request,
+    phone: Annotated[str, Form(max_length=40)],
+    text: Annotated[str, Form(max_length=160)],
+) -> Response:
+    """The simulator receives a reply from a number (STOP, HELP, ...), as a person would."""
+    gateway = getattr(request.app.state, "gateway", None)
+    with transaction(state.sessions(request)) as session:
+        signed_in_user(request, session)
+    if gateway is None or not hasattr(gateway, "inject"):
+        _flash(request, "Replies can be simulated only with the simulator gateway.", "error")
+    else:
+        gateway.inject(from_e164=phone, body=text, at=utcnow())
+        _flash(request, f"The simulator received {text!r} from {phone}.")
+    return _back("/messages")

@@ -1,0 +1,93 @@
+"""The sending API: contacts, messages, broadcasts, opt-outs (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from tests.api.conftest import Api
+from tests.sending.conftest import GB
+from tests.snapshots import snapshot
+
+NUMBERS = [f"+4474001234{i:02d}" for i in range(30)]
+
+
+def _import(api: Api, numbers: list[str], list_name: str = "customers") -> dict[str, object]:
+    csv = "phone,name\n" + "".join(f"{n},P{i}\n" for i, n in enumerate(numbers)) + "bogus,x\n"
+    response = api.post("/api/v1/contacts/import", {"csv": csv, "list": list_name})
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def test_send_a_message_and_read_it_back(api: Api) -> None:
+    api.buy()
+    response = api.post("/api/v1/messages", {"to": "+44 7400 123456", "text": "Hi"}, key="k1")
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert (body["to"], body["status"], body["credits"], body["country"]) == (GB, "queued", 5, "GB")
+    again = api.post("/api/v1/messages", {"to": "+44 7400 123456", "text": "Hi"}, key="k1")
+    assert again.json()["id"] == body["id"]
+    assert api.get(f"/api/v1/messages/{body['id']}").json()["status"] == "queued"
+    page = api.get("/api/v1/messages", params={"status": "queued"}).json()
+    assert [m["id"] for m in page["items"]] == [body["id"]]
+    assert api.get(f"/api/v1/messages/{body['id']}", who="annual@demo.test").status_code == 404
+    canceled = api.post(f"/api/v1/messages/{body['id']}/cancel")
+    assert canceled.json()["status"] == "canceled"
+    assert api.get("/api/v1/credits").json()["held"] == 0
+
+
+def test_refusals_are_problems_and_change_nothing(api: Api) -> None:
+    before = snapshot(api.sessions)
+    no_addon = api.post("/api/v1/messages", {"to": GB, "text": "Hi"})
+    assert (no_addon.status_code, no_addon.json()["code"]) == (403, "addon_required")
+    api.buy()
+    before = snapshot(api.sessions)
+    for to, text, status, code in [
+        ("+44 7400", "Hi", 422, "invalid_phone_number"),
+        ("+8613800138000", "Hi", 422, "unsupported_country"),
+        ("+14155552671", "Hi", 403, "registration_required"),
+        (GB, "x" * 1600, 422, "invalid_message"),
+    ]:
+        response = api.post("/api/v1/messages", {"to": to, "text": text})
+        assert (response.status_code, response.json()["code"]) == (status, code), response.text
+    assert snapshot(api.sessions) == before
+
+
+def test_contacts_import_and_a_broadcast(api: Api) -> None:
+    api.buy()
+    report = _import(api, NUMBERS)
+    assert report["imported"] == 30
+    assert report["errors"] == [
+        {"line": 32, "given": "bogus", "reason": report["errors"][0]["reason"]}
+    ]  # type: ignore[index]
+    contacts = api.get("/api/v1/contacts", params={"list": "customers"}).json()
+    assert len(contacts) == 30 and contacts[0]["phone"] == NUMBERS[0]
+    response = api.post("/api/v1/broadcasts", {"list": "customers", "text": "Sale"})
+    assert response.status_code == 201, response.text
+    assert (response.json()["queued"], response.json()["credits"]) == (30, 150)
+    listed = api.get("/api/v1/messages", params={"broadcast_id": response.json()["id"]}).json()
+    assert len(listed["items"]) == 30
+
+
+def test_a_broadcast_over_the_balance_is_402_with_needed_and_available(api: Api) -> None:
+    api.buy()
+    _import(api, [f"+44740012{i:04d}" for i in range(101)], "big")
+    before = snapshot(api.sessions)
+    response = api.post("/api/v1/broadcasts", {"list": "big", "text": "Sale"})
+    assert response.status_code == 402
+    assert (response.json()["needed"], response.json()["available"]) == (505, 500)
+    assert snapshot(api.sessions) == before
+
+
+def test_opt_outs_are_for_admins_and_block_free(api: Api) -> None:
+    api.buy()
+    member = api.post("/api/v1/opt-outs", {"phone": GB}, who="member@demo.test")
+    assert member.status_code == 403
+    assert api.post("/api/v1/opt-outs", {"phone": GB}).status_code == 201
+    assert [o["phone"] for o in api.get("/api/v1/opt-outs").json()] == [GB]
+    blocked = api.post("/api/v1/messages", {"to": GB, "text": "Hi"}).json()
+    assert (blocked["status"], blocked["credits"]) == ("blocked", 0)
+    assert (
+        api.client.delete(
+            f"/api/v1/opt-outs/{GB}", headers=api.headers("owner@demo.test")
+        ).status_code
+        == 200
+    )
+    assert api.post("/api/v1/messages", {"to": GB, "text": "Hi"}).json()["status"] == "queued"
