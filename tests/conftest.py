@@ -14,6 +14,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,6 +22,7 @@ from smsaddon import models
 from smsaddon.catalog import Catalog, load_catalog
 from smsaddon.config import DEFAULT_CATALOG
 from smsaddon.db import make_engine, session_factory
+from tests.web.webtools import CHROMIUM, CHROMIUM_ARGS, skip_or_fail
 
 PG_ADMIN_URL = os.environ.get("SMSADDON_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -96,3 +98,16 @@ def catalog() -> Catalog:
 @pytest.fixture
 def now() -> datetime:
     return datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
+
+
+# One Chromium for the whole run: Playwright's sync API allows one instance per thread.
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        skip_or_fail(f"{CHROMIUM} is missing: install Debian's chromium (make test-deps)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        yield chromium
+        chromium.close()

@@ -142,3 +142,48 @@ def test_bad_settings_are_named_and_exit_1(cli: Cli) -> None:
     result = cli("credits", "--account", "Demo Co", ok=False)
     assert result.returncode == 1
     assert "SMSADDON_DATABASE_URL must start with" in result.stderr
+
+
+def test_an_admin_adjusts_credits_by_hand_until_the_period_ends(cli: Cli) -> None:
+    cli("demo", "--password", "demo-password")
+    quote = cli.json("quote", "addon", "--email", "owner@demo.test")
+    cli("confirm", str(quote["id"]), "--email", "owner@demo.test")
+    cli(
+        "adjust",
+        "--account",
+        "Demo Co",
+        "--credits",
+        "25",
+        "--reason",
+        "goodwill",
+        "--email",
+        "owner@demo.test",
+    )
+    credits = cli.json("credits", "--account", "Demo Co")
+    assert (credits["available"], credits["extra_this_period"]) == (525, 25)
+    cli(
+        "adjust",
+        "--account",
+        "Demo Co",
+        "--credits",
+        "-100",
+        "--reason",
+        "correction",
+        "--email",
+        "owner@demo.test",
+    )
+    assert cli.json("credits", "--account", "Demo Co")["available"] == 425
+    refused = cli(
+        "adjust",
+        "--account",
+        "Demo Co",
+        "--credits",
+        "5",
+        "--reason",
+        "x",
+        "--email",
+        "member@demo.test",
+        ok=False,
+    )
+    assert refused.returncode == 1
+    assert cli.json("credits", "--account", "Demo Co")["available"] == 425

@@ -20,7 +20,7 @@ from smsaddon.sms import contacts, messages
 from smsaddon.sms.models import Message
 from smsaddon.worker import Worker
 from tests.api.conftest import api, fast_passwords  # noqa: F401  (fixtures for test_api)
-from tests.web.conftest import browser, demo, page, server, shot, sign_in  # noqa: F401
+from tests.web.conftest import demo, page, server, shot, sign_in  # noqa: F401
 
 NOW = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)  # midday in London, night in Sydney
 OWNER = "owner@demo.test"

@@ -29,6 +29,12 @@ from tests.services.test_credits import new_account
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 SEEDS = (20261101, 20261102, 20261103, 20261104)
 STEPS = 500  # per seed
+STATE = [
+    sql.Statement(f"SELECT * FROM {table} ORDER BY id")
+    for table in ("credit_grants", "credit_holds", "credit_adjustments")
+] + [sql.Statement("SELECT COUNT(*), MAX(id), SUM(credits) FROM credit_entries")]
+BUCKETS = sql.Statement("SELECT id, remaining, held FROM credit_grants")
+HOLDS = sql.Statement("SELECT account_id, ref, state FROM credit_holds")
 
 
 class Crash(Exception):
@@ -101,10 +107,12 @@ class Run:
                 with transaction(self.sessions) as s:
                     result = op(s)
             except Crash:
+                self.crash_at = None
                 self.crashes += 1
                 self.operations += 1
                 assert self.state() == before
             except DomainError:
+                self.crash_at = None
                 assert self.state() == before
                 raise
             else:
@@ -114,15 +122,10 @@ class Run:
         with transaction(self.sessions) as s:
             return op(s)
 
-    def state(self) -> tuple[list[Any], ...]:
+    def state(self) -> list[list[sql.Row]]:
         """Every mutable ledger row, and the append-only entries' count, last id and sum."""
-        queries = [
-            f"SELECT * FROM {t} ORDER BY id"
-            for t in ("credit_grants", "credit_holds", "credit_adjustments")
-        ]
-        queries.append("SELECT COUNT(*), MAX(id), SUM(credits) FROM credit_entries")
         with transaction(self.sessions) as s:
-            return tuple([tuple(r) for r in s.execute(text(q))] for q in queries)
+            return sql.rows_each(sql.connection(s), [(q, {}) for q in STATE])
 
     def expect_refusal(self, error: type[DomainError], op: Callable[[Session], Any]) -> None:
         with pytest.raises(error):
@@ -329,11 +332,10 @@ class Run:
         m = self.model
         with transaction(self.sessions) as s:
             assert credits.check_invariants(s, now=m.now) == []
-            rows = s.execute(text("SELECT id, remaining, held FROM credit_grants")).all()
+            rows, holds = sql.rows_each(sql.connection(s), [(BUCKETS, {}), (HOLDS, {})])
             assert {r[0]: (r[1], r[2]) for r in rows} == {
                 i: (b.remaining, b.held) for i, b in m.buckets.items()
             }
-            holds = s.execute(text("SELECT account_id, ref, state FROM credit_holds")).all()
             assert {(r[0], r[1]): r[2] for r in holds} == {k: h.state for k, h in m.holds.items()}
             for account in self.accounts:
                 shown = credits.balance(s, account_id=account, now=m.now)

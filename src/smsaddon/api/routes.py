@@ -315,7 +315,8 @@ def get_invoices(
     token: Token,
     limit: Annotated[int, Query(ge=1, le=100, description="Invoices per page.")] = 20,
     cursor: Annotated[
-        str | None, Query(max_length=100, description="The `next_cursor` of the previous page.")
+        str | None,
+        Query(min_length=1, max_length=100, description="The `next_cursor` of the previous page."),
     ] = None,
     issued_from: Annotated[
         Day | None,

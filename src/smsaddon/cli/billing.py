@@ -190,7 +190,9 @@ def adjust(
     reason: str = typer.Option(..., help="Why (kept in the ledger)."),
     email: str = EMAIL,
 ) -> None:
-    """Adjust an account's credits by hand, with a reason, as one of its admins."""
+    """Adjust an account's credits by hand, with a reason, as one of its admins.
+
+    Added credits expire with the current credit period, like every other grant."""
     now = utcnow()
     with unit_of_work() as session:
         actor = user_by_email(session, email)
@@ -198,8 +200,12 @@ def adjust(
         if actor.account_id != target.id:
             raise typer.BadParameter(f"{email} is not a user of {account}")
         require_admin(actor)
+        period_end = billing.credit_summary(
+            session, account_id=target.id, catalog=context().catalog, now=now
+        ).period_end
         credits.adjust(
             session,
+            expires_at=period_end if credits_ > 0 else None,
             account_id=target.id,
             credits=credits_,
             reason=reason,

@@ -253,7 +253,7 @@ def _reserve(
     conn: Connection, account_id: int, credits: int, ref: str, now: datetime, *, spend: bool
 ) -> CreditHold:
     state, ended_at = (HoldState.CAPTURED, now) if spend else (HoldState.OPEN, None)
-    params: dict[str, object] = {
+    row: dict[str, object] = {
         "account_id": account_id,
         "ref": ref,
         "credits": credits,
@@ -263,20 +263,28 @@ def _reserve(
     }
     tried: tuple[int, object] | None = None
     if conn.dialect.name == "postgresql":
-        row = sql.one(conn, SPEND_ONE if spend else HOLD_ONE, **params)
-        hold_id, grant_id, tried_id, tried_expires_at = row or (None, None, None, None)
+        found = sql.one(conn, SPEND_ONE if spend else HOLD_ONE, **row)
+        hold_id, grant_id, tried_id, tried_expires_at = found or (None, None, None, None)
         tried = None if tried_id is None else (tried_id, tried_expires_at)
     else:
-        hold_id, grant_id = sql.scalar(conn, INSERT_HOLD, **params), None
+        hold_id, grant_id = sql.scalar(conn, INSERT_HOLD, **row), None
         if hold_id is not None:
-            grant_id = sql.scalar(conn, SPEND_HOT if spend else HOLD_HOT, **params)
+            grant_id = sql.scalar(
+                conn,
+                SPEND_HOT if spend else HOLD_HOT,
+                account_id=account_id,
+                credits=credits,
+                now=now,
+            )
         if grant_id is not None:
             sql.write(
                 conn,
                 SPEND_ENTRIES if spend else HOLD_ENTRY,
+                account_id=account_id,
                 grant_id=grant_id,
                 hold_id=hold_id,
-                **params,
+                credits=credits,
+                now=now,
             )
     if hold_id is None:  # held before: the first outcome stands
         existing = get_hold(conn, account_id=account_id, ref=ref)
