@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, select
+from sqlalchemy import Row, Table, and_, bindparam, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from smsaddon import credits
@@ -20,7 +20,7 @@ from smsaddon.billing.subscriptions import Terms, next_renewal
 from smsaddon.catalog import Catalog
 from smsaddon.credits.models import GrantSource
 from smsaddon.db import insert_ignoring_conflicts, transaction
-from smsaddon.periods import Interval, period
+from smsaddon.periods import Interval, boundary, period
 
 SUBSCRIPTIONS = cast(Table, Subscription.__table__)
 INVOICES = cast(Table, Invoice.__table__)
@@ -44,6 +44,14 @@ class _Plan:
     lines: dict[tuple[int, str], list[dict[str, Any]]] = field(default_factory=dict)
     grants: list[credits.GrantRequest] = field(default_factory=list)
     updates: list[dict[str, Any]] = field(default_factory=list)
+    prices: dict[Terms, tuple[int, list[tuple[str, int]]]] = field(default_factory=dict)
+
+    def price(self, terms: Terms, catalog: Catalog) -> tuple[int, list[tuple[str, int]]]:
+        """The total and lines of `terms`, worked out once per chunk."""
+        if terms not in self.prices:
+            lines = terms.recurring_lines(catalog)
+            self.prices[terms] = (sum(amount for _, amount in lines), lines)
+        return self.prices[terms]
 
 
 def run_renewal(
@@ -70,10 +78,10 @@ def renew(
 ) -> RenewalReport:
     """Renew up to `limit` due subscriptions with id > after_id; the caller commits each chunk
     and passes `report.last_id` on until a chunk renews none."""
-    subs = session.scalars(
-        select(Subscription)
-        .where(Subscription.renews_at <= now, Subscription.id > after_id)
-        .order_by(Subscription.id)
+    subs = session.execute(  # plain rows: no ORM objects for thousands of subscriptions
+        select(SUBSCRIPTIONS)
+        .where(SUBSCRIPTIONS.c.renews_at <= now, SUBSCRIPTIONS.c.id > after_id)
+        .order_by(SUBSCRIPTIONS.c.id)
         .limit(limit)
     ).all()
     report = RenewalReport(subscriptions=len(subs), last_id=subs[-1].id if subs else after_id)
@@ -106,14 +114,16 @@ def renew(
     return report
 
 
-def _plan_one(sub: Subscription, catalog: Catalog, now: datetime, work: _Plan) -> None:
+def _plan_one(sub: Row[Any], catalog: Catalog, now: datetime, work: _Plan) -> None:
     interval = Interval(sub.interval)
     state = _State(sub)
-    while (start := period(sub.anchor, interval.months, state.billed_through + 1).start) <= now:
+    while (start := boundary(sub.anchor, interval.months, state.billed_through + 1)) <= now:
         state.billed_through += 1
         state.apply_scheduled(start)
         billing = period(sub.anchor, interval.months, state.billed_through)
-        terms = Terms(sub.plan, interval, state.sms_addon, state.bundle_credits)
+        total, lines = work.price(
+            Terms(sub.plan, interval, state.sms_addon, state.bundle_credits), catalog
+        )
         key = f"renewal:{billing.index}"
         work.invoices.append(
             {
@@ -122,7 +132,7 @@ def _plan_one(sub: Subscription, catalog: Catalog, now: datetime, work: _Plan) -
                 "issued_at": billing.start,
                 "description": _describe(billing.start, billing.end),
                 "currency": catalog.currency,
-                "total": terms.recurring_amount(catalog),
+                "total": total,
                 "status": "billed",
                 "catalog_version": catalog.version,
             }
@@ -134,7 +144,7 @@ def _plan_one(sub: Subscription, catalog: Catalog, now: datetime, work: _Plan) -
                 "period_start": billing.start,
                 "period_end": billing.end,
             }
-            for text, amount in terms.recurring_lines(catalog)
+            for text, amount in lines
         ]
     if state.sms_addon:
         current = period(sub.anchor, 1, state.credited_through + 1)
@@ -170,7 +180,7 @@ def _describe(start: datetime, end: datetime) -> str:
 
 def _grant(
     work: _Plan,
-    sub: Subscription,
+    sub: Row[Any],
     index: int,
     source: GrantSource,
     amount: int,
@@ -191,7 +201,11 @@ def _grant(
 
 
 class _State:
-    def __init__(self, sub: Subscription) -> None:
+    """A subscription's renewal position as renewal moves it forward."""
+
+    def __init__(self, sub: Row[Any]) -> None:
+        self.anchor: datetime = sub.anchor
+        self.interval: str = sub.interval
         self.sms_addon = sub.sms_addon
         self.bundle_credits = sub.bundle_credits
         self.addon_ends_at = sub.addon_ends_at
@@ -207,14 +221,7 @@ class _State:
         if self.addon_ends_at is not None and self.addon_ends_at <= boundary:
             self.sms_addon, self.bundle_credits, self.addon_ends_at = False, 0, None
 
-    def row(self, sub: Subscription) -> dict[str, Any]:
-        probe = Subscription(
-            anchor=sub.anchor,
-            interval=sub.interval,
-            sms_addon=self.sms_addon,
-            billed_through=self.billed_through,
-            credited_through=self.credited_through,
-        )
+    def row(self, sub: Row[Any]) -> dict[str, Any]:
         return {
             "sid": sub.id,
             "old": sub.version,
@@ -225,7 +232,7 @@ class _State:
             "pending_from": self.pending_from,
             "billed_through": self.billed_through,
             "credited_through": self.credited_through,
-            "renews_at": next_renewal(probe),
+            "renews_at": next_renewal(self),
         }
 
 

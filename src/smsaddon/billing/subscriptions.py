@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,7 +12,13 @@ from sqlalchemy.orm import Session
 from smsaddon.billing.models import Subscription
 from smsaddon.catalog import Catalog
 from smsaddon.errors import NotFound, ValidationFailed
-from smsaddon.periods import Interval, Period, billing_period_at, credit_period_at, period
+from smsaddon.periods import (
+    Interval,
+    Period,
+    billing_period_at,
+    boundary,
+    credit_period_at,
+)
 
 
 @dataclass(frozen=True)
@@ -75,14 +82,20 @@ def credit_period(sub: Subscription, moment: datetime) -> Period:
     return credit_period_at(sub.anchor, moment)
 
 
-def next_renewal(sub: Subscription) -> datetime:
+class RenewalPosition(Protocol):
+    anchor: datetime
+    interval: str
+    sms_addon: bool
+    billed_through: int
+    credited_through: int
+
+
+def next_renewal(sub: RenewalPosition) -> datetime:
     """The start of the next billing or credit period renewal has not done yet."""
-    months = Interval(sub.interval).months
-    next_billing = period(sub.anchor, months, sub.billed_through + 1).start
+    next_billing = boundary(sub.anchor, Interval(sub.interval).months, sub.billed_through + 1)
     if not sub.sms_addon:
         return next_billing
-    next_credit = period(sub.anchor, 1, sub.credited_through + 1).start
-    return min(next_billing, next_credit)
+    return min(next_billing, boundary(sub.anchor, 1, sub.credited_through + 1))
 
 
 def subscribe(
