@@ -91,3 +91,17 @@ def test_opt_outs_are_for_admins_and_block_free(api: Api) -> None:
         == 200
     )
     assert api.post("/api/v1/messages", {"to": GB, "text": "Hi"}).json()["status"] == "queued"
+
+
+def test_ids_beyond_the_database_range_are_refused_not_crashed(api: Api) -> None:
+    huge = 2**63
+    for path, params in [
+        (f"/api/v1/messages/{huge}", None),
+        (f"/api/v1/broadcasts/{huge}", None),
+        ("/api/v1/messages", {"before": str(huge)}),
+        (f"/api/v1/messages/{2**31}", None),
+    ]:
+        response = api.get(path, params=params)
+        assert (response.status_code, response.json()["code"]) == (422, "validation_failed")
+    response = api.post(f"/api/v1/messages/{huge}/cancel")
+    assert response.status_code == 422

@@ -22,12 +22,11 @@ from smsaddon import audit, compliance
 from smsaddon.api.deps import IdempotencyKey, Token, authenticated, sessions
 from smsaddon.api.idempotency import fingerprint, respond_once
 from smsaddon.api.problems import ProblemRoute, problem_responses
-from smsaddon.db import transaction, utcnow
+from smsaddon.db import MAX_ID, transaction, utcnow
 from smsaddon.errors import ValidationFailed
 
 router = APIRouter(prefix="/api/v1", route_class=ProblemRoute)
 
-MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
 Status = Literal["not_started", "draft", "submitted", "approved", "rejected", "suspended"]
 Text = Annotated[str, Field(max_length=1000)]
 LongText = Annotated[str, Field(max_length=5000)]

@@ -38,7 +38,7 @@ from smsaddon.api.sending_schemas import (
     examples,
     ok,
 )
-from smsaddon.db import transaction, utcnow
+from smsaddon.db import MAX_ID, transaction, utcnow
 from smsaddon.errors import NotFound
 from smsaddon.sms import contacts, messages, optouts
 from smsaddon.sms.models import Broadcast, Contact, Message
@@ -168,7 +168,7 @@ def patch_contact(
     request: Request,
     token: Token,
     body: Annotated[ContactPatch, examples(rename={"name": "Ada L."})],
-    contact_id: Annotated[int, Path(ge=1)],
+    contact_id: Annotated[int, Path(ge=1, le=MAX_ID)],
 ) -> ContactOut:
     with transaction(sessions(request)) as session:
         user = authenticated(session, token)
@@ -294,9 +294,11 @@ def get_messages(
     request: Request,
     token: Token,
     status: Annotated[StatusName | None, Query()] = None,
-    broadcast_id: Annotated[int | None, Query(ge=1)] = None,
+    broadcast_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     to: Annotated[str | None, Query(max_length=40)] = None,
-    before: Annotated[int | None, Query(ge=1, description="`next_cursor` of a page.")] = None,
+    before: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="`next_cursor` of a page.")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> MessagePage:
     with transaction(sessions(request)) as session:
@@ -322,7 +324,7 @@ def get_messages(
     responses={200: ok(MESSAGE_EX), **problem_responses("not_found")},
 )
 def get_message(
-    request: Request, token: Token, message_id: Annotated[int, Path(ge=1)]
+    request: Request, token: Token, message_id: Annotated[int, Path(ge=1, le=MAX_ID)]
 ) -> MessageOut:
     with transaction(sessions(request)) as session:
         user = authenticated(session, token)
@@ -343,7 +345,7 @@ def get_message(
     },
 )
 def cancel_message(
-    request: Request, token: Token, message_id: Annotated[int, Path(ge=1)]
+    request: Request, token: Token, message_id: Annotated[int, Path(ge=1, le=MAX_ID)]
 ) -> MessageOut:
     with transaction(sessions(request)) as session:
         user = authenticated(session, token)
@@ -414,7 +416,7 @@ def post_broadcast(
     responses={200: ok(BROADCAST_EX), **problem_responses("not_found")},
 )
 def get_broadcast(
-    request: Request, token: Token, broadcast_id: Annotated[int, Path(ge=1)]
+    request: Request, token: Token, broadcast_id: Annotated[int, Path(ge=1, le=MAX_ID)]
 ) -> BroadcastOut:
     with transaction(sessions(request)) as session:
         user = authenticated(session, token)

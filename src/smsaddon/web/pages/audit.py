@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from smsaddon import audit
-from smsaddon.db import transaction
+from smsaddon.db import MAX_ID, transaction
 from smsaddon.errors import PermissionDenied
 from smsaddon.web import state
 from smsaddon.web.pages.getting_started import refused
@@ -19,7 +19,6 @@ from smsaddon.web.security import signed_in_user
 
 router = APIRouter()
 PAGE = 50
-MAX_ID = 2**31 - 1
 
 
 @router.get("/audit", response_class=HTMLResponse)

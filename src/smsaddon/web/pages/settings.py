@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from smsaddon.accounts import ApiToken, Role, User
 from smsaddon.accounts.service import set_permissions
 from smsaddon.accounts.tokens import create_token, list_tokens, revoke_token
-from smsaddon.db import transaction, utcnow
+from smsaddon.db import MAX_ID, transaction, utcnow
 from smsaddon.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from smsaddon.web import state
 from smsaddon.web.rendering import render
@@ -25,7 +25,6 @@ from smsaddon.web.security import signed_in_user
 
 router = APIRouter(prefix="/settings")
 
-MAX_ID = 2**31 - 1
 ROLE_NAMES = {Role.PRIMARY_ADMIN: "Primary Admin", Role.ADMIN: "Admin", Role.USER: "User"}
 FLAGS = {"": None, "true": True, "false": False}
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
