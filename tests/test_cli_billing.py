@@ -10,10 +10,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from smsaddon import billing
 from smsaddon.accounts import user_by_email
 from smsaddon.billing.demo import seed
+from smsaddon.billing.models import IdempotencyKey
 from smsaddon.catalog import load_catalog
 from smsaddon.config import DEFAULT_CATALOG
 from smsaddon.db import make_engine, session_factory, transaction, utcnow
@@ -187,3 +189,27 @@ def test_an_admin_adjusts_credits_by_hand_until_the_period_ends(cli: Cli) -> Non
     )
     assert refused.returncode == 1
     assert cli.json("credits", "--account", "Demo Co")["available"] == 425
+
+
+def test_renew_forgets_idempotency_keys_older_than_a_day(cli: Cli) -> None:
+    cli("demo", "--password", "demo-password")
+    engine = make_engine(cli.url)
+    sessions = session_factory(engine)
+    now = utcnow()
+    with transaction(sessions) as s:
+        account_id = user_by_email(s, "owner@demo.test").account_id
+        for key, age in (("old", timedelta(hours=25)), ("recent", timedelta(hours=23))):
+            s.add(
+                IdempotencyKey(
+                    account_id=account_id,
+                    key=key,
+                    request_hash="h",
+                    status_code=201,
+                    response_body="{}",
+                    created_at=now - age,
+                )
+            )
+    assert "forgot 1 idempotency keys" in cli("renew").stdout
+    with transaction(sessions) as s:
+        assert list(s.scalars(select(IdempotencyKey.key))) == ["recent"]
+    engine.dispose()

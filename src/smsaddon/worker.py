@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from smsaddon import compliance
 from smsaddon.db import transaction, utcnow
 from smsaddon.gateways.base import (
     Gateway,
@@ -44,8 +45,10 @@ class Worker:
         batch_size: int = 200,
         lease: timedelta = timedelta(seconds=60),
         clock: Callable[[], datetime] = utcnow,
+        reviewer: compliance.Reviewer | None = None,
     ) -> None:
         self.sessions = sessions
+        self.reviewer = reviewer
         self.gateway = gateway
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.batch_size = batch_size
@@ -103,12 +106,24 @@ class Worker:
         ]
         return len(found.reports) + len(found.inbound)
 
-    def run(self, stop: threading.Event, *, idle: float = 0.2) -> None:
-        """Work until `stop` is set; sleep `idle` seconds when there is nothing to do."""
+    def review_registrations(self) -> int:
+        """Apply the 10DLC reviewer's decisions that have come due; how many."""
+        if self.reviewer is None:
+            return 0
+        with transaction(self.sessions) as session:
+            return compliance.review_due(session, reviewer=self.reviewer, now=self.clock())
+
+    def run(self, stop: threading.Event, *, idle: float = 0.2, review_every: float = 5.0) -> None:
+        """Work until `stop` is set; sleep `idle` seconds when there is nothing to do, and
+        apply due registration decisions every `review_every` seconds."""
         log.info("worker %s started", self.name)
+        next_review = 0.0
         while not stop.is_set():
             try:
                 busy = self.step()
+                if time.monotonic() >= next_review:
+                    next_review = time.monotonic() + review_every
+                    self.review_registrations()
             except Exception:  # a bad round must not end the worker; the lease covers it
                 log.exception("worker round failed")
                 busy = 0

@@ -13,6 +13,8 @@ from smsaddon import compliance
 from smsaddon.accounts import User
 from smsaddon.db import transaction
 from smsaddon.errors import Conflict, PermissionDenied, RegistrationRequired, ValidationFailed
+from smsaddon.gateways import Simulator, SimulatorConfig
+from smsaddon.worker import Worker
 from tests.compliance.conftest import BILLING, BRAND, CAMPAIGN, MEMBER, OTHER, OWNER, Demo
 from tests.snapshots import snapshot
 
@@ -313,3 +315,25 @@ def test_the_reviewer_comes_from_the_environment() -> None:
     for bad in ("soon", "-1"):
         with pytest.raises(ConfigError, match="SMSADDON_REVIEW_DELAY_SECONDS"):
             compliance.reviewer_from_env({"SMSADDON_REVIEW_DELAY_SECONDS": bad})
+
+
+def test_the_worker_applies_the_reviewers_decision_once_it_is_due(demo: Demo) -> None:
+    # Given a submitted registration and a worker whose reviewer approves after 5 minutes,
+    demo.drafts()
+    demo.submit()
+    clock = {"now": demo.now + timedelta(minutes=4)}
+    worker = Worker(
+        demo.sessions,
+        Simulator(SimulatorConfig()),
+        clock=lambda: clock["now"],
+        reviewer=compliance.SimulatedReviewer(delay=timedelta(minutes=5)),
+    )
+    # when the worker looks before and after the delay,
+    assert worker.review_registrations() == 0
+    assert demo.status().status == "submitted"
+    clock["now"] = demo.now + timedelta(minutes=5)
+    # then the campaign is approved once, and a worker without a reviewer decides nothing.
+    assert worker.review_registrations() == 1
+    assert demo.status().status == "approved"
+    assert worker.review_registrations() == 0
+    assert Worker(demo.sessions, Simulator(SimulatorConfig())).review_registrations() == 0

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from smsaddon import billing, credits
 from smsaddon.accounts import find_account, require_admin, user_by_email
+from smsaddon.api import idempotency
 from smsaddon.billing.demo import is_seeded, seed
 from smsaddon.billing.models import Quote
 from smsaddon.catalog import parse_catalog
@@ -218,14 +219,19 @@ def adjust(
 
 @app.command()
 def renew(chunk: int = typer.Option(5000, min=1, help="Subscriptions per transaction.")) -> None:
-    """Charge due billing periods, grant due credit periods, expire ended credits."""
+    """Charge due billing periods, grant due credit periods, expire ended credits, and forget
+    API idempotency keys older than 24 hours. Run it often (e.g. every few minutes)."""
     ctx = context()
+    now = utcnow()
     with reported_errors():
-        report = billing.run_renewal(ctx.sessions, catalog=ctx.catalog, now=utcnow(), chunk=chunk)
+        report = billing.run_renewal(ctx.sessions, catalog=ctx.catalog, now=now, chunk=chunk)
+    with unit_of_work() as session:
+        forgotten = idempotency.purge(session, now=now)
     console.print(
         f"renewed {report.subscriptions} subscriptions: {report.invoices} invoices, "
         f"{report.grants} grants, {report.expired_credits} credits expired"
     )
+    console.print(f"forgot {forgotten} idempotency keys older than 24 hours")
 
 
 @app.command()

@@ -12,6 +12,7 @@ from types import FrameType
 import typer
 from rich.table import Table
 
+from smsaddon import compliance
 from smsaddon.accounts import find_account, user_by_email
 from smsaddon.cli.app import app, console, context, errors, reported_errors, unit_of_work
 from smsaddon.db import utcnow
@@ -43,7 +44,13 @@ def worker(
     ctx = context()
     with reported_errors():
         gateway = make_gateway(ctx.settings.gateway)
-    runner = Worker(ctx.sessions, gateway, batch_size=batch_size, lease=timedelta(seconds=lease))
+    runner = Worker(
+        ctx.sessions,
+        gateway,
+        batch_size=batch_size,
+        lease=timedelta(seconds=lease),
+        reviewer=compliance.reviewer_from_env(),
+    )
     stop = threading.Event()
 
     def on_signal(_signum: int, _frame: FrameType | None) -> None:

@@ -7,6 +7,7 @@ import threading
 import typer
 import uvicorn
 
+from smsaddon import compliance
 from smsaddon.cli.app import app, context, reported_errors
 from smsaddon.gateways import make_gateway
 from smsaddon.migrate import upgrade
@@ -34,7 +35,10 @@ def serve(
             gateway = make_gateway(settings.gateway)
         web.state.gateway = gateway  # the pages may hand the simulator a reply
         runner = threading.Thread(
-            target=Worker(web.state.sessions, gateway).run, args=(stop,), name="worker", daemon=True
+            target=Worker(web.state.sessions, gateway, reviewer=compliance.reviewer_from_env()).run,
+            args=(stop,),
+            name="worker",
+            daemon=True,
         )
         runner.start()
     try:
