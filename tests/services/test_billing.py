@@ -19,6 +19,7 @@ from smsaddon.errors import (
     PlanNotEligible,
     QuoteExpired,
     QuoteStale,
+    ValidationFailed,
 )
 from tests.services.world import LEFT, MONTH, NOW, PERIOD_END, TTL, World
 from tests.snapshots import snapshot
@@ -269,3 +270,33 @@ def test_late_renewal_skips_ended_periods_and_charges_each_billing_period(world:
     with transaction(world.sessions) as s:
         grants = s.scalar(select(func.count()).select_from(CreditGrant))
     assert grants == 2  # the purchase's and the current period's; ended ones never granted
+
+
+def test_every_refused_quote_stores_nothing(world: World) -> None:
+    def remove() -> object:
+        with transaction(world.sessions) as s:
+            return billing.quote_remove_addon(
+                s,
+                actor=world.user(s, "owner@demo.test"),
+                catalog=world.catalog,
+                now=NOW,
+                ttl_seconds=TTL,
+            )
+
+    before = snapshot(world.sessions)
+    with pytest.raises(Conflict, match="Add the SMS add-on"):
+        world.quote_bundle(1000)
+    with pytest.raises(Conflict, match="not on your plan"):
+        remove()
+    assert snapshot(world.sessions) == before
+    world.buy(world.quote_addon())
+    before = snapshot(world.sessions)
+    with pytest.raises(Conflict, match="already on your plan"):
+        world.quote_addon()
+    with pytest.raises(Conflict, match="You already have 0 additional credits"):
+        world.quote_bundle(0)
+    with pytest.raises(ValidationFailed, match="cannot be negative"):
+        world.quote_bundle(-500)
+    with pytest.raises(NotFound, match="no bundle of 1234"):
+        world.quote_bundle(1234)
+    assert snapshot(world.sessions) == before

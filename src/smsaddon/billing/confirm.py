@@ -37,9 +37,7 @@ def confirm(
     require_purchaser(actor)
     quote = get_quote(session, actor=actor, quote_id=quote_id, lock=True)
     if quote.state == QuoteState.CONFIRMED:
-        existing = session.scalar(select(Purchase).where(Purchase.quote_id == quote.id))
-        assert existing is not None, "a confirmed quote always has its purchase"
-        return existing
+        return session.scalars(select(Purchase).where(Purchase.quote_id == quote.id)).one()
     if now >= quote.expires_at:
         raise QuoteExpired(
             "This quote has expired. Review the purchase again to see the current price.",
@@ -55,21 +53,21 @@ def confirm(
             "Your subscription changed since this quote was made. Review the purchase again.",
             quote_id=quote.id,
         )
-    catalog.addon_for(sub.plan)
 
     invoice_id = None
     if quote.amount_due_now > 0:
+        key = f"quote:{quote.id}"
         status = payments.charge(
             account_id=quote.account_id,
             amount=Money(quote.amount_due_now, quote.currency),
             description=quote.description,
-            key=f"quote:{quote.id}",
+            key=key,
             now=now,
         )
         invoice = record_invoice(
             session,
             account_id=quote.account_id,
-            key=f"quote:{quote.id}",
+            key=key,
             issued_at=now,
             description=quote.description,
             currency=quote.currency,

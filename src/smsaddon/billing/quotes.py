@@ -27,7 +27,7 @@ def quote_add_addon(
     if sub.sms_addon and sub.addon_ends_at is None:
         raise Conflict("The SMS add-on is already on your plan.")
     if sub.sms_addon:  # removal was scheduled: keeping it costs nothing now
-        after = Terms(sub.plan, interval, True, sub.pending_bundle_credits or sub.bundle_credits)
+        after = Terms(sub.plan, interval, True, sub.bundle_credits)
         description = "Keep the SMS add-on (cancel its scheduled removal)"
         due, credits_now = 0, 0
     else:
@@ -75,24 +75,20 @@ def quote_change_bundle(
     interval = Interval(sub.interval)
     billing = billing_period(sub, now)
     current = sub.bundle_credits
-    scheduled = sub.pending_bundle_credits if sub.pending_from is not None else None
-    if bundle_credits == current and scheduled is None:
+    if bundle_credits == current and sub.pending_from is None:
         raise Conflict(f"You already have {current:,} additional credits a month.")
     after = Terms(sub.plan, interval, True, bundle_credits)
+    description = f"Additional SMS credits: {current:,} to {bundle_credits:,} a month"
+    due, credits_now, effective_at = 0, 0, now
     if bundle_credits > current:
         price_now = _bundle_price(catalog, current, interval)
         price_after = _bundle_price(catalog, bundle_credits, interval)
         due = _prorated(catalog, price_after - price_now, billing, now)
-        credits_now, effective_at = bundle_credits - current, now
-        description = f"Additional SMS credits: {current:,} to {bundle_credits:,} a month"
+        credits_now = bundle_credits - current
+    elif bundle_credits < current:
+        effective_at = billing.end
     else:
-        due, credits_now = 0, 0
-        effective_at = now if bundle_credits == current else billing.end
-        description = (
-            f"Additional SMS credits: {current:,} to {bundle_credits:,} a month"
-            if bundle_credits != current
-            else f"Keep {current:,} additional credits a month (cancel the scheduled change)"
-        )
+        description = f"Keep {current:,} additional credits a month (cancel the scheduled change)"
     return _store(
         session,
         actor=actor,

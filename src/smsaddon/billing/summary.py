@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from smsaddon import credits
+from smsaddon.billing.models import Subscription
 from smsaddon.billing.subscriptions import (
     billing_period,
     credit_period,
@@ -56,7 +57,13 @@ class Overview:
 def credit_summary(
     session: Session, *, account_id: int, catalog: Catalog, now: datetime
 ) -> CreditSummary:
-    sub = get_subscription(session, account_id)
+    return _credit_summary(session, get_subscription(session, account_id), catalog, now)
+
+
+def _credit_summary(
+    session: Session, sub: Subscription, catalog: Catalog, now: datetime
+) -> CreditSummary:
+    account_id = sub.account_id
     period = credit_period(sub, now)
     totals = credits.period_totals(
         session, account_id=account_id, start=period.start, end=period.end, now=now
@@ -102,7 +109,7 @@ def overview(session: Session, *, account_id: int, catalog: Catalog, now: dateti
         next_invoice_amount=terms_from(sub, billing.end).recurring_amount(catalog),
         currency=catalog.currency,
         credits=(
-            credit_summary(session, account_id=account_id, catalog=catalog, now=now)
+            _credit_summary(session, sub, catalog, now)
             if sub.sms_addon or sub.credited_through >= 0
             else None
         ),
