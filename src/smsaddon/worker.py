@@ -74,7 +74,7 @@ class Worker:
 
     def _submit(self, claimed: list[Claimed]) -> list[tuple[Claimed, SubmitResult]]:
         unknown = [c for c in claimed if c.reclaimed and not self.gateway.idempotent]
-        batch = [c for c in claimed if not (c.reclaimed and not self.gateway.idempotent)]
+        batch = [c for c in claimed if c not in unknown]
         results: list[tuple[Claimed, SubmitResult]] = [
             (c, sending.unknown_outcome(c)) for c in unknown
         ]

@@ -450,6 +450,14 @@ def test_no_token_a_bad_token_and_a_revoked_token_are_unauthorized(api: Api) -> 
         assert response.headers["www-authenticate"].startswith("Bearer")
 
 
+def test_an_unauthorized_change_changes_nothing(api: Api) -> None:
+    before = snapshot(api.sessions)
+    for who in (None, "revoked"):
+        response = api.post("/api/v1/quotes", {"kind": "add_addon"}, who=who, key="k-unauth")
+        problem(response, 401, "unauthorized")
+    assert snapshot(api.sessions) == before
+
+
 def test_rate_limit_per_token_answers_429_with_retry_after(api: Api) -> None:
     api.app.state.api_rate_limits = TokenBuckets(rate=0.5, burst=3)
     for _ in range(3):

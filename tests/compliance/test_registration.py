@@ -152,6 +152,26 @@ def test_refused_transitions_change_nothing(demo: Demo) -> None:
         refused(demo, Conflict, action)
 
 
+def test_drafts_saved_together_are_refused_whole_and_change_nothing(demo: Demo) -> None:
+    def save_drafts(campaign: compliance.CampaignFields) -> None:
+        demo.run(
+            OWNER,
+            lambda s, u: compliance.save_drafts(
+                s, actor=u, brand=BRAND, campaign=campaign, now=demo.now
+            ),
+        )
+
+    # A right brand is not saved when the campaign beside it is wrong.
+    error = refused(demo, ValidationFailed, lambda: save_drafts(replace(CAMPAIGN, use_case="x")))
+    assert isinstance(error, ValidationFailed) and set(error.details["fields"]) == {"use_case"}
+    assert demo.status().status == "not_started"
+    # Under review, both are locked.
+    demo.drafts()
+    demo.submit()
+    error = refused(demo, Conflict, lambda: save_drafts(CAMPAIGN))
+    assert "under review" in str(error)
+
+
 def test_a_decision_needs_a_reason_to_reject_or_suspend(demo: Demo) -> None:
     demo.drafts()
     demo.submit()

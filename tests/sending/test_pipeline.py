@@ -162,3 +162,18 @@ def test_a_message_over_the_balance_holds_nothing(world: Sending) -> None:
             world.send(IE, body="x" * 1530)
     assert world.balance().available >= 0 and world.invariants() == []
     assert len(snapshot(world.sessions)["messages"]) == len(before["messages"]) + 7
+
+
+def test_canceling_a_message_already_sent_is_refused_and_changes_nothing(world: Sending) -> None:
+    from smsaddon.db import transaction
+    from smsaddon.errors import Conflict
+    from smsaddon.sms import messages
+
+    message = world.send(GB)
+    world.worker().drain()
+    before = snapshot(world.sessions)
+    with pytest.raises(Conflict), transaction(world.sessions) as s:
+        messages.cancel_message(
+            s, account_id=message.account_id, message_id=message.id, now=world.clock()
+        )
+    assert snapshot(world.sessions) == before

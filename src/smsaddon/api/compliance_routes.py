@@ -22,6 +22,7 @@ from smsaddon import audit, compliance
 from smsaddon.api.deps import IdempotencyKey, Token, authenticated, sessions
 from smsaddon.api.idempotency import fingerprint, respond_once
 from smsaddon.api.problems import ProblemRoute, problem_responses
+from smsaddon.api.routes import ok
 from smsaddon.db import MAX_ID, transaction, utcnow
 from smsaddon.errors import ValidationFailed
 
@@ -213,13 +214,6 @@ PROBLEMS: dict[str, tuple[str, dict[str, Any]]] = {
         },
     ),
 }
-
-
-def ok(example: BaseModel, description: str = "Success.") -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/json": {"example": example.model_dump(mode="json")}},
-    }
 
 
 def problems(*codes: str) -> dict[int | str, dict[str, Any]]:

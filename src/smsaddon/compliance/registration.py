@@ -30,6 +30,7 @@ from smsaddon.compliance.review import Decision, Reviewer, Submission
 from smsaddon.compliance.validation import (
     BrandFields,
     CampaignFields,
+    Problems,
     check_brand,
     check_campaign,
     ein_digits,
@@ -127,13 +128,75 @@ def get_campaign(session: Session, *, account_id: int, lock: bool = False) -> Ca
 def save_brand(session: Session, *, actor: User, values: BrandFields, now: datetime) -> Brand:
     """Create or update the brand draft (admins only). Filled fields must be right."""
     require_admin(actor)
-    brand = get_brand(session, account_id=actor.account_id, lock=True)
+    brand, values, problems = _brand_draft(session, actor.account_id, values)
+    if problems:
+        raise refuse(problems, "brand")
+    return _write_brand(session, actor, brand, values, now)
+
+
+def save_campaign(
+    session: Session, *, actor: User, values: CampaignFields, now: datetime
+) -> Campaign:
+    """Create or update the campaign draft (admins only). Filled fields must be right."""
+    require_admin(actor)
+    campaign, values, problems = _campaign_draft(session, actor.account_id, values)
+    if problems:
+        raise refuse(problems, "campaign")
+    return _write_campaign(session, actor, campaign, values, now)
+
+
+def save_drafts(
+    session: Session,
+    *,
+    actor: User,
+    brand: BrandFields | None,
+    campaign: CampaignFields | None,
+    now: datetime,
+) -> None:
+    """Save the brand and the campaign drafts together (the registration form): every bad
+    field of both is named, and nothing is saved unless both are right."""
+    require_admin(actor)
+    problems: Problems = {}
+    brand_draft = campaign_draft = None
+    if brand is not None:
+        brand_draft = _brand_draft(session, actor.account_id, brand)
+        problems.update(brand_draft[2])
+    if campaign is not None:
+        campaign_draft = _campaign_draft(session, actor.account_id, campaign)
+        problems.update(campaign_draft[2])
+    if problems:
+        raise refuse(problems, "registration")
+    if brand_draft is not None:
+        _write_brand(session, actor, brand_draft[0], brand_draft[1], now)
+    if campaign_draft is not None:
+        _write_campaign(session, actor, campaign_draft[0], campaign_draft[1], now)
+
+
+def _brand_draft(
+    session: Session, account_id: int, values: BrandFields
+) -> tuple[Brand | None, BrandFields, Problems]:
+    """The locked brand (refused unless editable), the cleaned values and their problems."""
+    brand = get_brand(session, account_id=account_id, lock=True)
     if brand is not None:
         _editable("brand", brand.status)
     values = _clean_brand(values)
-    problems = check_brand(values, complete=False)
-    if problems:
-        raise refuse(problems, "brand")
+    return brand, values, check_brand(values, complete=False)
+
+
+def _campaign_draft(
+    session: Session, account_id: int, values: CampaignFields
+) -> tuple[Campaign | None, CampaignFields, Problems]:
+    """The locked campaign (refused unless editable), the cleaned values and their problems."""
+    campaign = get_campaign(session, account_id=account_id, lock=True)
+    if campaign is not None:
+        _editable("campaign", campaign.status)
+    values = _clean_campaign(values)
+    return campaign, values, check_campaign(values, complete=False)
+
+
+def _write_brand(
+    session: Session, actor: User, brand: Brand | None, values: BrandFields, now: datetime
+) -> Brand:
     if brand is None:
         brand = Brand(account_id=actor.account_id, status=Status.DRAFT, updated_at=now)
         _insert(session, brand)
@@ -153,18 +216,13 @@ def save_brand(session: Session, *, actor: User, values: BrandFields, now: datet
     return brand
 
 
-def save_campaign(
-    session: Session, *, actor: User, values: CampaignFields, now: datetime
+def _write_campaign(
+    session: Session,
+    actor: User,
+    campaign: Campaign | None,
+    values: CampaignFields,
+    now: datetime,
 ) -> Campaign:
-    """Create or update the campaign draft (admins only). Filled fields must be right."""
-    require_admin(actor)
-    campaign = get_campaign(session, account_id=actor.account_id, lock=True)
-    if campaign is not None:
-        _editable("campaign", campaign.status)
-    values = _clean_campaign(values)
-    problems = check_campaign(values, complete=False)
-    if problems:
-        raise refuse(problems, "campaign")
     if campaign is None:
         campaign = Campaign(account_id=actor.account_id, status=Status.DRAFT, updated_at=now)
         _insert(session, campaign)
@@ -184,36 +242,6 @@ def save_campaign(
         now,
     )
     return campaign
-
-
-def save_drafts(
-    session: Session,
-    *,
-    actor: User,
-    brand: BrandFields | None,
-    campaign: CampaignFields | None,
-    now: datetime,
-) -> None:
-    """Save the brand and the campaign drafts together (the registration form): every bad
-    field of both is named, and nothing is saved unless both are right."""
-    require_admin(actor)
-    problems: dict[str, str] = {}
-    if brand is not None:
-        current = get_brand(session, account_id=actor.account_id, lock=True)
-        if current is not None:
-            _editable("brand", current.status)
-        problems.update(check_brand(_clean_brand(brand), complete=False))
-    if campaign is not None:
-        current_campaign = get_campaign(session, account_id=actor.account_id, lock=True)
-        if current_campaign is not None:
-            _editable("campaign", current_campaign.status)
-        problems.update(check_campaign(_clean_campaign(campaign), complete=False))
-    if problems:
-        raise refuse(problems, "registration")
-    if brand is not None:
-        save_brand(session, actor=actor, values=brand, now=now)
-    if campaign is not None:
-        save_campaign(session, actor=actor, values=campaign, now=now)
 
 
 def submit(session: Session, *, actor: User, now: datetime) -> RegistrationStatus:

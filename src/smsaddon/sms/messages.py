@@ -253,13 +253,6 @@ def get_message(session: Session, *, account_id: int, message_id: int) -> Messag
     return message
 
 
-def body_of(session: Session, message: Message) -> str:
-    if message.body is not None:
-        return message.body
-    broadcast = session.get_one(Broadcast, message.broadcast_id)
-    return broadcast.body
-
-
 def list_messages(
     session: Session,
     *,

@@ -49,11 +49,6 @@ def is_opted_out(session: Session, *, account_id: int, e164: str) -> bool:
     return session.scalar(query) is not None
 
 
-def opted_out_numbers(session: Session, *, account_id: int) -> set[str]:
-    query = select(OptOut.e164).where(OptOut.account_id == account_id)
-    return set(session.scalars(query))
-
-
 def opt_out(
     session: Session,
     *,

@@ -94,6 +94,7 @@ class Claimed:
     credits: int
     attempts: int
     attempt_id: str
+    time_zones: str
     reclaimed: bool  # its previous attempt's worker stopped: the outcome of that is unknown
 
     @property
@@ -136,6 +137,7 @@ def claim(
                 credits=cost,
                 attempts=attempts,
                 attempt_id=attempt_id,
+                time_zones=zones or "",
                 reclaimed=previous[mid] == Status.SENDING.value,
             )
         )
@@ -158,46 +160,44 @@ def record(
     later (backoff, quiet hours kept) or failed (release)."""
     conn = sql.connection(session)
     accepted: dict[str, dict[int, tuple[Claimed, Accepted]]] = {}
+    released: list[tuple[int, str]] = []
     for message, result in results:
         if isinstance(result, Accepted):
             accepted.setdefault(message.attempt_id, {})[message.id] = (message, result)
         elif result.retryable and message.attempts < MAX_ATTEMPTS:
             retry(conn, message, now=now)
-        else:
-            fail(conn, message, reason=result.reason, now=now)
+        elif fail(conn, message, reason=result.reason, now=now) and message.credits:
+            released.append((message.account_id, ref(message.id)))
+    if released:
+        credits.release_many(conn, holds=released, now=now)
     for attempt_id, by_id in accepted.items():
         sent = sql.rows_in(conn, SENT_MANY, list(by_id), attempt_id=attempt_id, now=now)
         pairs = [(gid, mid) for (mid,) in sent for gid in by_id[mid][1].gateway_ids]
         sql.insert_many(conn, "gateway_refs", ("gateway_id", "message_id"), pairs)
-        for (mid,) in sent:
-            message = by_id[mid][0]
-            if message.credits:
-                credits.capture(conn, account_id=message.account_id, ref=ref(mid), now=now)
+        holds = [(by_id[mid][0].account_id, ref(mid)) for (mid,) in sent if by_id[mid][0].credits]
+        if holds:
+            credits.capture_many(conn, holds=holds, now=now)
 
 
 def retry(conn: Connection, message: Claimed, *, now: datetime) -> None:
     delay = min(BACKOFF * 2 ** (message.attempts - 1), MAX_BACKOFF)
-    zones = sql.scalar(
-        conn, sql.Statement("SELECT time_zones FROM messages WHERE id = :id"), id=message.id
-    )
     sql.write(
         conn,
         DEFER,
         id=message.id,
         attempt_id=message.attempt_id,
-        due_at=next_allowed(now + delay, zones or ""),
+        due_at=next_allowed(now + delay, message.time_zones),
         undo=0,
     )
 
 
-def fail(conn: Connection, message: Claimed, *, reason: str, now: datetime) -> None:
-    if (
+def fail(conn: Connection, message: Claimed, *, reason: str, now: datetime) -> bool:
+    """Mark the message failed (its hold is for the caller to release); whether it was."""
+    return bool(
         sql.write(
             conn, FAILED, id=message.id, attempt_id=message.attempt_id, reason=reason[:300], now=now
         )
-        and message.credits
-    ):
-        credits.release(conn, account_id=message.account_id, ref=ref(message.id), now=now)
+    )
 
 
 def _write_many(

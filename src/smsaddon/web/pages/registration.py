@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from smsaddon import compliance
 from smsaddon.accounts import User
-from smsaddon.compliance.models import Status
+from smsaddon.compliance.registration import EDITABLE
 from smsaddon.compliance.validation import LABELS, MAX_SAMPLES, USE_CASES, VERTICALS
 from smsaddon.db import transaction, utcnow
 from smsaddon.errors import DomainError, ValidationFailed
@@ -27,7 +27,6 @@ from smsaddon.web.rendering import render
 from smsaddon.web.security import signed_in_user
 
 router = APIRouter()
-EDITABLE = (Status.DRAFT, Status.REJECTED, Status.SUSPENDED)
 Short = Annotated[str, Field(max_length=1000)]
 Long = Annotated[str, Field(max_length=5000)]
 
@@ -161,7 +160,6 @@ def _page(
 ) -> Response:
     account_id = user.account_id
     status = compliance.registration_status(session, account_id=account_id)
-    brand = compliance.get_brand(session, account_id=account_id)
     campaign = compliance.get_campaign(session, account_id=account_id)
     values: dict[str, Any] = asdict(compliance.brand_defaults(session, account_id=account_id))
     if campaign is not None:
@@ -182,7 +180,8 @@ def _page(
         "errors": errors or {},
         "labels": LABELS,
         "saved": saved,
-        "brand_locked": not user.is_admin or (brand is not None and brand.status not in EDITABLE),
+        "brand_locked": not user.is_admin
+        or (status.brand_status is not None and status.brand_status not in EDITABLE),
         "campaign_locked": not user.is_admin
         or (campaign is not None and campaign.status not in EDITABLE),
         "verticals": VERTICALS,
