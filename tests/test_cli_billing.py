@@ -209,7 +209,7 @@ def test_renew_forgets_idempotency_keys_older_than_a_day(cli: Cli) -> None:
                     created_at=now - age,
                 )
             )
-    assert "forgot 1 idempotency keys" in cli("renew").stdout
+    assert "forgot 1 idempotency key older" in cli("renew").stdout
     with transaction(sessions) as s:
         assert list(s.scalars(select(IdempotencyKey.key))) == ["recent"]
     engine.dispose()

@@ -111,7 +111,7 @@ def test_the_operator_rejects_then_approves_and_the_audit_log_shows_it(
     [rejected] = [e for e in decisions if e["action"] == "registration.rejected"]
     assert rejected["details"]["reason"] == "The EIN does not match the legal name."
     table = cli("audit", "--account", "Demo Co").stdout
-    assert "registration.rejected" in table and "Operator" in table
+    assert "The operator rejected the 10DLC registration: The EIN does not match" in table
 
 
 def test_refusals_exit_1_with_the_reason_and_change_nothing(

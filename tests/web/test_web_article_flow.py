@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from smsaddon.web.formatting import day, money
+from smsaddon.formatting import day, money
 from tests.web.webtools import LiveServer, Shot, SignIn, live_server, postgres_database
 
 pytestmark = pytest.mark.browser

@@ -11,7 +11,7 @@ from urllib.parse import urljoin
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from smsaddon.web.formatting import day
+from smsaddon.formatting import day
 from tests.web.webtools import LiveServer, Shot, SignIn, live_server
 
 pytestmark = pytest.mark.browser

@@ -10,6 +10,7 @@ from smsaddon.accounts.service import (
     hash_password,
     require_admin,
     require_purchaser,
+    set_time_zone,
     user_by_email,
 )
 
@@ -26,5 +27,6 @@ __all__ = [
     "hash_password",
     "require_admin",
     "require_purchaser",
+    "set_time_zone",
     "user_by_email",
 ]

@@ -21,6 +21,8 @@ class Account(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Where the account's people are: times are shown in it (an IANA name).
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
 
     users: Mapped[list[User]] = relationship(back_populates="account", order_by="User.id")
 

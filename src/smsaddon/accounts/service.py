@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from smsaddon.accounts.models import Account, Role, User
 from smsaddon.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from smsaddon.formatting import is_time_zone
 
 _hasher = PasswordHasher()
 # Verifying against this keeps an unknown email as slow as a wrong password.
@@ -196,3 +197,35 @@ def set_permissions(
         now=now,
     )
     return user
+
+
+def set_time_zone(session: Session, *, actor: User, time_zone: str, now: datetime) -> Account:
+    """Set the account's time zone (an IANA name such as "America/New_York"), in which its
+    people see every date and time. Only the Primary Admin may; a change is audited."""
+    from smsaddon import audit  # imported here: the audit log imports this module
+
+    if actor.role != Role.PRIMARY_ADMIN:
+        raise PermissionDenied("Only the Primary Admin can change the account's time zone.")
+    time_zone = time_zone.strip()
+    if not is_time_zone(time_zone):
+        raise ValidationFailed(
+            f"{time_zone!r} is not a time zone: use a name like America/New_York or UTC.",
+            field="time_zone",
+        )
+    account = session.get_one(Account, actor.account_id, with_for_update=True)
+    before = account.time_zone
+    if before == time_zone:
+        return account
+    account.time_zone = time_zone
+    session.flush()
+    audit.record(
+        session,
+        account_id=account.id,
+        actor_user_id=actor.id,
+        action="account.time_zone_changed",
+        subject=account.name,
+        details={"before": before, "after": time_zone},
+        origin=audit.current_origin(),
+        now=now,
+    )
+    return account

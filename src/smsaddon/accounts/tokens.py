@@ -99,7 +99,7 @@ def revoke_token(
             actor_user_id=user.id,
             action="token.revoked",
             subject=f"API token {token.prefix}... ({token.name})",
-            details={"token_id": token.id, "prefix": token.prefix},
+            details={"token_id": token.id, "prefix": token.prefix, "name": token.name},
             origin=audit.current_origin(),
             now=now,
         )

@@ -3,6 +3,7 @@ account's entries."""
 
 from smsaddon.audit.models import AppendOnly, AuditEntry
 from smsaddon.audit.origin import current_origin, origin_scope
+from smsaddon.audit.sentences import sentence
 from smsaddon.audit.service import (
     ACTIONS,
     AREAS,
@@ -25,4 +26,5 @@ __all__ = [
     "list_entries",
     "origin_scope",
     "record",
+    "sentence",
 ]

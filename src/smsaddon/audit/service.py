@@ -26,6 +26,7 @@ SUBJECT_LENGTH = 200
 
 # The actions recorded, by area; filters take an action or an area ("registration").
 ACTIONS = (
+    "account.time_zone_changed",
     "purchase.confirmed",
     "credits.adjusted",
     "token.created",
@@ -51,6 +52,7 @@ class Entry:
     created_at: datetime
     actor_user_id: int | None
     actor: str
+    actor_name: str  # how a sentence starts: "Olivia Owner", "The operator"
     action: str
     subject: str
     details: dict[str, Any]
@@ -162,18 +164,19 @@ def _users(session: Session, ids: set[int]) -> dict[int, User]:
 def _entry(row: AuditEntry, users: dict[int, User]) -> Entry:
     user = users.get(row.actor_user_id) if row.actor_user_id else None
     if user is not None:
-        actor = f"{user.name} <{user.email}>"
+        actor, name = f"{user.name} <{user.email}>", user.name
     elif row.origin == "cli":
-        actor = "Operator"
+        actor, name = "Operator", "The operator"
     elif row.origin == "reviewer":
-        actor = "Registration reviewer"
+        actor, name = "Registration reviewer", "The registration reviewer"
     else:
-        actor = "System"
+        actor, name = "System", "The system"
     return Entry(
         id=row.id,
         created_at=row.created_at,
         actor_user_id=row.actor_user_id,
         actor=actor,
+        actor_name=name,
         action=row.action,
         subject=row.subject,
         details=json.loads(row.details),

@@ -2,9 +2,10 @@
 
 from smsaddon.audit import origin_scope
 from smsaddon.cli import billing, compliance, database, pricing, sending, serve, tokens, users  # noqa: F401  (registers commands)
-from smsaddon.cli.app import app
+from smsaddon.cli.app import run
 
 
 def main() -> None:
     with origin_scope("cli"):  # the audit log's "from where"
-        app()
+        code = run()
+    raise SystemExit(code)

@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import secrets
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import typer
-from rich.table import Table
 
 from smsaddon import billing, credits
-from smsaddon.accounts import find_account, require_admin, user_by_email
+from smsaddon.accounts import Account, find_account, require_admin, user_by_email
 from smsaddon.api import idempotency
 from smsaddon.billing.demo import is_seeded, seed
 from smsaddon.billing.models import Quote
 from smsaddon.catalog import parse_catalog
 from smsaddon.cli.app import app, console, context, reported_errors, unit_of_work
+from smsaddon.cli.output import Column, emit_json, emit_json_lines, safe, table
 from smsaddon.db import utcnow
+from smsaddon.errors import Conflict, PermissionDenied
+from smsaddon.formatting import count, day, money, number, short_moment
 
 quote_app = typer.Typer(no_args_is_help=True, help="Review a purchase (a quote to confirm).")
 catalog_app = typer.Typer(no_args_is_help=True, help="The catalog file.")
@@ -27,11 +27,7 @@ app.add_typer(quote_app, name="quote")
 app.add_typer(catalog_app, name="catalog")
 
 EMAIL = typer.Option(..., "--email", help="The user acting (their permissions apply).")
-JSON = typer.Option(False, "--json", help="JSON instead of a table.")
-
-
-def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in values.items()}
+JSON = typer.Option(False, "--json", help="JSON instead of a table (times in UTC).")
 
 
 @app.command()
@@ -48,7 +44,10 @@ def demo(
             if if_empty:
                 console.print("demo data already present")
                 return
-            raise typer.BadParameter("the demo accounts exist already")
+            raise Conflict(
+                "the demo accounts exist already in this database: "
+                "add --if-empty to accept that, or set SMSADDON_DATABASE_URL to a new one"
+            )
         seed(session, password=password, catalog=ctx.catalog, now=utcnow())
     console.print("seeded Demo Co, Annual Co and Lite Co")
     if generated:
@@ -71,27 +70,27 @@ QUOTE_FIELDS = (
 )
 
 
-def _print_quote(quote: Quote, as_json: bool) -> None:
+def _print_quote(quote: Quote, zone: str, as_json: bool) -> None:
     if as_json:
-        typer.echo(json.dumps(_jsonable({f: getattr(quote, f) for f in QUOTE_FIELDS})))
+        emit_json({f: getattr(quote, f) for f in QUOTE_FIELDS})
         return
-    table = Table(title=f"Review Purchase {quote.id}", show_header=False)
-    table.add_row("Change", quote.description)
-    table.add_row("Due today", _fmt(quote.amount_due_now, quote.currency))
-    table.add_row("New recurring amount", _fmt(quote.new_recurring_amount, quote.currency))
-    table.add_row(
-        "Next invoice",
-        f"{quote.next_invoice_date:%Y-%m-%d}, {_fmt(quote.next_invoice_amount, quote.currency)}",
-    )
-    table.add_row("Credits granted now", f"{quote.credits_now:,}")
-    table.add_row("Monthly credits after", f"{quote.new_monthly_credits:,}")
-    table.add_row("Takes effect", f"{quote.effective_at:%Y-%m-%d %H:%M} UTC")
-    table.add_row("Expires", f"{quote.expires_at:%Y-%m-%d %H:%M} UTC")
-    console.print(table)
-
-
-def _fmt(amount: int, currency: str) -> str:
-    return f"{amount / 100:,.2f} {currency}"
+    rows = [
+        ("Change", quote.description),
+        ("Due today", money(quote.amount_due_now, quote.currency)),
+        ("New recurring amount", money(quote.new_recurring_amount, quote.currency)),
+        (
+            "Next invoice",
+            f"{money(quote.next_invoice_amount, quote.currency)} on "
+            f"{day(quote.next_invoice_date, zone)}",
+        ),
+        ("Credits granted now", number(quote.credits_now)),
+        ("Monthly credits after", number(quote.new_monthly_credits)),
+        ("Takes effect", short_moment(quote.effective_at, zone)),
+        ("Expires", short_moment(quote.expires_at, zone)),
+    ]
+    facts = table([Column(""), Column("")], rows, title=f"Review Purchase {quote.id}")
+    facts.show_header = False
+    console.print(facts)
 
 
 @quote_app.command("addon")
@@ -99,14 +98,16 @@ def quote_addon(email: str = EMAIL, as_json: bool = JSON) -> None:
     """Quote adding the SMS add-on."""
     ctx = context()
     with unit_of_work() as session:
+        actor = user_by_email(session, email)
+        zone = actor.account.time_zone
         quote = billing.quote_add_addon(
             session,
-            actor=user_by_email(session, email),
+            actor=actor,
             catalog=ctx.catalog,
             now=utcnow(),
             ttl_seconds=ctx.settings.quote_ttl_seconds,
         )
-    _print_quote(quote, as_json)
+    _print_quote(quote, zone, as_json)
 
 
 @quote_app.command("bundle")
@@ -118,15 +119,17 @@ def quote_bundle(
     """Quote raising or lowering the recurring credit bundle."""
     ctx = context()
     with unit_of_work() as session:
+        actor = user_by_email(session, email)
+        zone = actor.account.time_zone
         quote = billing.quote_change_bundle(
             session,
-            actor=user_by_email(session, email),
+            actor=actor,
             catalog=ctx.catalog,
             bundle_credits=credits_,
             now=utcnow(),
             ttl_seconds=ctx.settings.quote_ttl_seconds,
         )
-    _print_quote(quote, as_json)
+    _print_quote(quote, zone, as_json)
 
 
 @quote_app.command("remove")
@@ -134,14 +137,16 @@ def quote_remove(email: str = EMAIL, as_json: bool = JSON) -> None:
     """Quote removing the SMS add-on at the end of the billing period."""
     ctx = context()
     with unit_of_work() as session:
+        actor = user_by_email(session, email)
+        zone = actor.account.time_zone
         quote = billing.quote_remove_addon(
             session,
-            actor=user_by_email(session, email),
+            actor=actor,
             catalog=ctx.catalog,
             now=utcnow(),
             ttl_seconds=ctx.settings.quote_ttl_seconds,
         )
-    _print_quote(quote, as_json)
+    _print_quote(quote, zone, as_json)
 
 
 @app.command()
@@ -158,7 +163,7 @@ def confirm(quote_id: str, email: str = EMAIL) -> None:
             now=utcnow(),
         )
     console.print(
-        f"purchase {purchase.id} confirmed: charged {_fmt(purchase.amount, purchase.currency)}"
+        f"purchase {purchase.id} confirmed: charged {money(purchase.amount, purchase.currency)}"
     )
 
 
@@ -170,18 +175,25 @@ def credits_command(
     """The credit balance: this period's grants, use, holds and what is available."""
     ctx = context()
     with unit_of_work() as session:
-        account_id = find_account(session, account).id
+        found = find_account(session, account)
         summary = billing.credit_summary(
-            session, account_id=account_id, catalog=ctx.catalog, now=utcnow()
+            session, account_id=found.id, catalog=ctx.catalog, now=utcnow()
         )
-    data = _jsonable(dataclasses.asdict(summary))
+    data = dataclasses.asdict(summary)
     if as_json:
-        typer.echo(json.dumps(data))
+        emit_json(data)
         return
-    table = Table(title=f"SMS credits of {account}", show_header=False)
-    for key, value in data.items():
-        table.add_row(key.replace("_", " "), f"{value:,}" if isinstance(value, int) else str(value))
-    console.print(table)
+    rows = [
+        (key.replace("_", " "), number(value) if isinstance(value, int) else _when(value, found))
+        for key, value in data.items()
+    ]
+    facts = table([Column(""), Column("")], rows, title=f"SMS credits of {found.name}")
+    facts.show_header = False
+    console.print(facts)
+
+
+def _when(value: object, account: Account) -> str:
+    return short_moment(value, account.time_zone) if isinstance(value, datetime) else "none"
 
 
 @app.command()
@@ -199,7 +211,7 @@ def adjust(
         actor = user_by_email(session, email)
         target = find_account(session, account)
         if actor.account_id != target.id:
-            raise typer.BadParameter(f"{email} is not a user of {account}")
+            raise PermissionDenied(f"{email} is not a user of {target.name}")
         require_admin(actor)
         period_end = billing.credit_summary(
             session, account_id=target.id, catalog=context().catalog, now=now
@@ -214,7 +226,8 @@ def adjust(
             now=now,
             key=f"cli:{secrets.token_hex(8)}",
         )
-    console.print(f"adjusted {account} by {credits_:+,} credits")
+    verb = "added" if credits_ > 0 else "removed"
+    console.print(f"{verb} {count(abs(credits_), 'credit')}: {safe(target.name)}")
 
 
 @app.command()
@@ -228,26 +241,51 @@ def renew(chunk: int = typer.Option(5000, min=1, help="Subscriptions per transac
     with unit_of_work() as session:
         forgotten = idempotency.purge(session, now=now)
     console.print(
-        f"renewed {report.subscriptions} subscriptions: {report.invoices} invoices, "
-        f"{report.grants} grants, {report.expired_credits} credits expired"
+        f"renewed {count(report.subscriptions, 'subscription')}: "
+        f"{count(report.invoices, 'invoice')}, {count(report.grants, 'grant')}, "
+        f"{count(report.expired_credits, 'credit')} expired"
     )
-    console.print(f"forgot {forgotten} idempotency keys older than 24 hours")
+    console.print(f"forgot {count(forgotten, 'idempotency key')} older than 24 hours")
 
 
 @app.command()
-def invoices(account: str = typer.Option(..., help="The account's name.")) -> None:
+def invoices(
+    account: str = typer.Option(..., help="The account's name."), as_json: bool = JSON
+) -> None:
     """The account's invoices, newest first."""
     with unit_of_work() as session:
-        rows = billing.list_invoices(session, account_id=find_account(session, account).id)
-        table = Table("date", "description", "amount", "status")
-        for invoice in rows:
-            table.add_row(
-                f"{invoice.issued_at:%Y-%m-%d}",
-                invoice.description,
-                _fmt(invoice.total, invoice.currency),
-                invoice.status,
-            )
-    console.print(table)
+        found = find_account(session, account)
+        rows = billing.list_invoices(session, account_id=found.id)
+    if as_json:
+        emit_json_lines(
+            {
+                "id": i.id,
+                "issued_at": i.issued_at,
+                "description": i.description,
+                "total": i.total,
+                "currency": i.currency,
+                "status": i.status,
+            }
+            for i in rows
+        )
+        return
+    columns = [Column("date"), Column("description"), Column("amount", justify="right")]
+    columns.append(Column("status", drop=1))
+    console.print(
+        table(
+            columns,
+            (
+                (
+                    day(i.issued_at, found.time_zone),
+                    i.description,
+                    money(i.total, i.currency),
+                    i.status,
+                )
+                for i in rows
+            ),
+            title=f"Invoices of {found.name}",
+        )
+    )
 
 
 @catalog_app.command("check")
@@ -256,6 +294,6 @@ def catalog_check(path: Path) -> None:
     with reported_errors():
         catalog = parse_catalog(path)
     console.print(
-        f"{path}: catalog {catalog.version} is valid: {len(catalog.plans)} plans, "
+        f"{safe(path)}: catalog {catalog.version} is valid: {len(catalog.plans)} plans, "
         f"{len(catalog.bundles)} bundles, {len(catalog.countries)} countries"
     )

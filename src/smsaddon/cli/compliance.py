@@ -3,18 +3,17 @@ review) and `smsaddon audit` (an account's audit log)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any
 
 import typer
-from rich.table import Table
 
 from smsaddon import audit, compliance
 from smsaddon.accounts import find_account
 from smsaddon.cli.app import app, console, unit_of_work
+from smsaddon.cli.output import Column, emit_json, emit_json_lines, safe, table
 from smsaddon.db import utcnow
+from smsaddon.formatting import short_moment
 
 registration_app = typer.Typer(
     no_args_is_help=True, help="A2P 10DLC registration: the review's decisions and status."
@@ -22,23 +21,27 @@ registration_app = typer.Typer(
 app.add_typer(registration_app, name="registration")
 
 ACCOUNT = typer.Option(..., "--account", help="The account's name.")
-JSON = typer.Option(False, "--json", help="JSON instead of text.")
+JSON = typer.Option(False, "--json", help="JSON instead of text (times in UTC).")
 
 
-def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in values.items()}
-
-
-def _show(account: str, status: compliance.RegistrationStatus, as_json: bool) -> None:
-    data = _jsonable(asdict(status))
+def _show(account: str, zone: str, status: compliance.RegistrationStatus, as_json: bool) -> None:
+    data = asdict(status)
     data["may_send_to_us"] = status.may_send_to_us
     if as_json:
-        typer.echo(json.dumps(data))
+        emit_json(data)
         return
-    table = Table(title=f"10DLC registration of {account}", show_header=False)
-    for key, value in data.items():
-        table.add_row(key.replace("_", " "), "" if value is None else str(value))
-    console.print(table)
+    rows = [(key.replace("_", " "), _value(value, zone)) for key, value in data.items()]
+    facts = table([Column(""), Column("")], rows, title=f"10DLC registration of {account}")
+    facts.show_header = False
+    console.print(facts)
+
+
+def _value(value: object, zone: str) -> str:
+    if isinstance(value, datetime):
+        return short_moment(value, zone)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "" if value is None else str(value)
 
 
 @registration_app.command("status")
@@ -46,12 +49,12 @@ def status(account: str = ACCOUNT, as_json: bool = JSON) -> None:
     """Where the registration stands (after applying the reviewer's due decision)."""
     now = utcnow()
     with unit_of_work() as session:
-        account_id = find_account(session, account).id
+        target = find_account(session, account)
         compliance.review_due(
-            session, reviewer=compliance.reviewer_from_env(), now=now, account_id=account_id
+            session, reviewer=compliance.reviewer_from_env(), now=now, account_id=target.id
         )
-        found = compliance.registration_status(session, account_id=account_id)
-    _show(account, found, as_json)
+        found = compliance.registration_status(session, account_id=target.id)
+    _show(target.name, target.time_zone, found, as_json)
 
 
 @registration_app.command("approve")
@@ -60,7 +63,7 @@ def approve(account: str = ACCOUNT) -> None:
     with unit_of_work() as session:
         account_id = find_account(session, account).id
         compliance.approve(session, account_id=account_id, now=utcnow())
-    console.print(f"approved the 10DLC registration of {account}", highlight=False)
+    console.print(f"approved the 10DLC registration of {safe(account)}")
 
 
 @registration_app.command("reject")
@@ -72,7 +75,7 @@ def reject(
     with unit_of_work() as session:
         account_id = find_account(session, account).id
         compliance.reject(session, account_id=account_id, reason=reason, now=utcnow())
-    console.print(f"rejected the 10DLC registration of {account}", highlight=False)
+    console.print(f"rejected the 10DLC registration of {safe(account)}")
 
 
 @registration_app.command("suspend")
@@ -84,7 +87,7 @@ def suspend(
     with unit_of_work() as session:
         account_id = find_account(session, account).id
         compliance.suspend(session, account_id=account_id, reason=reason, now=utcnow())
-    console.print(f"suspended the 10DLC campaign of {account}", highlight=False)
+    console.print(f"suspended the 10DLC campaign of {safe(account)}")
 
 
 @app.command("audit")
@@ -96,23 +99,16 @@ def audit_log(
     limit: int = typer.Option(50, "--limit", min=1, max=audit.service.MAX_LIMIT),
     as_json: bool = JSON,
 ) -> None:
-    """An account's audit log, newest first: who did what, when, from where."""
+    """An account's audit log, newest first: who did what, when, from where. The JSON has the
+    raw action, subject and details of each entry."""
     with unit_of_work() as session:
-        account_id = find_account(session, account).id
-        entries = audit.entries_of(session, account_id=account_id, action=action, limit=limit)
+        target = find_account(session, account)
+        entries = audit.entries_of(session, account_id=target.id, action=action, limit=limit)
     if as_json:
-        for entry in entries:
-            typer.echo(json.dumps(_jsonable(asdict(entry))))
+        emit_json_lines(asdict(entry) for entry in entries)
         return
-    table = Table("when (UTC)", "who", "action", "subject", "from", "details")
-    for entry in entries:
-        details = ", ".join(f"{k}={v}" for k, v in entry.details.items())
-        table.add_row(
-            f"{entry.created_at:%Y-%m-%d %H:%M:%S}",
-            entry.actor,
-            entry.action,
-            entry.subject,
-            entry.origin,
-            details,
-        )
-    console.print(table)
+    columns = [Column("when"), Column("what happened"), Column("from", drop=1)]
+    rows = (
+        (short_moment(e.created_at, target.time_zone), audit.sentence(e), e.origin) for e in entries
+    )
+    console.print(table(columns, rows, title=f"Audit log of {target.name}"))

@@ -10,12 +10,13 @@ from pathlib import Path
 from types import FrameType
 
 import typer
-from rich.table import Table
 
 from smsaddon import compliance
 from smsaddon.accounts import find_account, user_by_email
-from smsaddon.cli.app import app, console, context, errors, reported_errors, unit_of_work
+from smsaddon.cli.app import app, console, context, errors, fail, reported_errors, unit_of_work
+from smsaddon.cli.output import Column, emit_json_lines, safe, table
 from smsaddon.db import utcnow
+from smsaddon.formatting import count, number, short_moment
 from smsaddon.gateways import Inbound, make_gateway
 from smsaddon.sms import contacts, messages, sending
 from smsaddon.sms.phones import normalize
@@ -84,11 +85,11 @@ def send(
             now=utcnow(),
         )
     if message.status == "blocked":
-        errors.print(f"[red]blocked:[/red] {message.reason} (message {message.id})")
-        raise typer.Exit(1)
+        fail(f"message {message.id} blocked, nothing charged: {message.reason}")
     console.print(
-        f"message {message.id} queued to {message.to_e164}: {message.segments} "
-        f"segment(s), {message.encoding}, {message.credits} credits held"
+        f"message {message.id} queued to {message.to_e164}: "
+        f"{count(message.segments, 'segment')}, {message.encoding}, "
+        f"{count(message.credits, 'credit')} held"
     )
 
 
@@ -109,10 +110,11 @@ def broadcast(
             now=utcnow(),
         )
     console.print(
-        f"broadcast {result.broadcast.id}: {result.queued} queued, {result.credits} credits held"
+        f"broadcast {result.broadcast.id}: {count(result.queued, 'message')} queued, "
+        f"{count(result.credits, 'credit')} held"
     )
-    for reason, count in result.blocked.items():
-        console.print(f"  {count} blocked: {reason}")
+    for reason, blocked in result.blocked.items():
+        console.print(f"  {number(blocked)} blocked: {safe(reason)}")
 
 
 @contacts_app.command("import")
@@ -135,9 +137,11 @@ def import_contacts(
             list_name=list_name or file.stem,
             default_region=default_region,
         )
-    console.print(f"imported {report.imported} contact(s) into the list {report.list_name!r}")
+    console.print(
+        f"imported {count(report.imported, 'contact')} into the list {safe(report.list_name)}"
+    )
     for error in report.errors:
-        errors.print(f"line {error.line}: {error.given!r}: {error.reason}", highlight=False)
+        errors.print(f"line {error.line}: {safe(repr(error.given))}: {safe(error.reason)}")
 
 
 @app.command("messages")
@@ -145,36 +149,47 @@ def list_messages(
     account: str = typer.Option(..., "--account", help="The account's name."),
     status: str = typer.Option(None, "--status"),
     limit: int = typer.Option(50, "--limit", min=1, max=1000),
+    as_json: bool = typer.Option(False, "--json", help="JSON lines instead of a table (UTC)."),
 ) -> None:
     """The account's messages, newest first."""
     with unit_of_work() as session:
-        found = messages.list_messages(
-            session, account_id=find_account(session, account).id, status=status, limit=limit
+        target = find_account(session, account)
+        found = messages.list_messages(session, account_id=target.id, status=status, limit=limit)
+    if as_json:
+        emit_json_lines({field: getattr(m, field) for field in MESSAGE_FIELDS} for m in found)
+        return
+    columns = [Column("id"), Column("to"), Column("status"), Column("credits", 3, "right")]
+    columns += [Column("created", 2), Column("segments", 4, "right"), Column("encoding", 5)]
+    columns.append(Column("reason", 1))
+    rows = (
+        (
+            m.id,
+            m.to_e164,
+            f"{m.status} (reply)" if m.kind == "reply" else m.status,
+            m.credits,
+            short_moment(m.created_at, target.time_zone),
+            m.segments,
+            m.encoding,
+            m.reason or "",
         )
-        table = Table(title=f"Messages of {account}")
-        for column in (
-            "id",
-            "to",
-            "status",
-            "segments",
-            "encoding",
-            "credits",
-            "created",
-            "reason",
-        ):
-            table.add_column(column)
-        for m in found:
-            table.add_row(
-                str(m.id),
-                m.to_e164,
-                m.status,
-                str(m.segments),
-                m.encoding,
-                str(m.credits),
-                m.created_at.strftime("%Y-%m-%d %H:%M:%S"),
-                m.reason or "",
-            )
-    console.print(table)
+        for m in found
+    )
+    console.print(table(columns, rows, title=f"Messages of {target.name}"))
+
+
+MESSAGE_FIELDS = (
+    "id",
+    "kind",
+    "to_e164",
+    "region",
+    "status",
+    "segments",
+    "encoding",
+    "credits",
+    "created_at",
+    "due_at",
+    "reason",
+)
 
 
 @app.command()
@@ -188,4 +203,4 @@ def inbound(
         e164 = normalize(from_number).e164
         message = Inbound(f"cli-{now.timestamp()}", e164, "simulator", text, now)
         sending.receive(session, inbound=message, now=now)
-    console.print(f"received {text!r} from {e164}")
+    console.print(f"received {safe(repr(text))} from {e164}")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 
 from smsaddon.accounts import user_by_email
 from smsaddon.accounts.tokens import create_token, list_tokens, revoke_token
 from smsaddon.cli.app import app, console, unit_of_work
+from smsaddon.cli.output import Column, emit_json_lines, safe, table
 from smsaddon.db import utcnow
+from smsaddon.formatting import short_moment
 
 tokens_app = typer.Typer(no_args_is_help=True, help="Personal API tokens (Authorization: Bearer).")
 app.add_typer(tokens_app, name="tokens")
@@ -27,28 +28,47 @@ def create(
             session, user=user_by_email(session, email), name=name, now=utcnow()
         )
     console.print(
-        f"token {token.id} ({token.prefix}...) created for {email}; "
-        "copy it now, it is not shown again:",
-        highlight=False,
+        f"token {token.id} ({token.prefix}...) created for {safe(email)}; "
+        "copy it now, it is not shown again:"
     )
     typer.echo(secret)
 
 
 @tokens_app.command("list")
-def list_(email: str = EMAIL) -> None:
+def list_(
+    email: str = EMAIL,
+    as_json: bool = typer.Option(False, "--json", help="JSON lines instead of a table (UTC)."),
+) -> None:
     """The user's tokens (prefixes only), revoked ones included."""
     with unit_of_work() as session:
-        rows = list_tokens(session, user=user_by_email(session, email))
-    table = Table("id", "prefix", "name", "created", "revoked")
-    for token in rows:
-        table.add_row(
-            str(token.id),
-            f"{token.prefix}...",
-            token.name,
-            f"{token.created_at:%Y-%m-%d %H:%M} UTC",
-            f"{token.revoked_at:%Y-%m-%d %H:%M} UTC" if token.revoked_at else "",
+        user = user_by_email(session, email)
+        zone = user.account.time_zone
+        rows = list_tokens(session, user=user)
+    if as_json:
+        emit_json_lines(
+            {
+                "id": t.id,
+                "prefix": t.prefix,
+                "name": t.name,
+                "created_at": t.created_at,
+                "revoked_at": t.revoked_at,
+            }
+            for t in rows
         )
-    console.print(table)
+        return
+    columns = [Column("id"), Column("prefix"), Column("name"), Column("created", drop=2)]
+    columns.append(Column("revoked", drop=1))
+    cells = (
+        (
+            t.id,
+            f"{t.prefix}...",
+            t.name,
+            short_moment(t.created_at, zone),
+            short_moment(t.revoked_at, zone) if t.revoked_at else "",
+        )
+        for t in rows
+    )
+    console.print(table(columns, cells, title=f"API tokens of {email}"))
 
 
 @tokens_app.command("revoke")
@@ -57,7 +77,7 @@ def revoke(
     prefix: str = typer.Option(None, "--prefix", help="The token's prefix, as listed."),
     token_id: int = typer.Option(None, "--id", help="The token's id, as listed."),
 ) -> None:
-    """Revoke a token at once: requests with it are refused with 401 from now on."""
+    """Revoke a token named by --prefix or --id: its requests are refused from now on."""
     with unit_of_work() as session:
         token = revoke_token(
             session,
@@ -66,4 +86,4 @@ def revoke(
             token_id=token_id,
             prefix=prefix.removesuffix("...") if prefix else None,
         )
-    console.print(f"token {token.id} ({token.prefix}...) revoked", highlight=False)
+    console.print(f"token {token.id} ({token.prefix}...) revoked")

@@ -1,14 +1,15 @@
-"""`smsaddon users --account NAME` (an account's users, their roles and billing permission) and
-`smsaddon users set` (the Primary Admin changes someone's role or billing permission)."""
+"""`smsaddon users --account NAME` (an account's users, their roles and billing permission),
+`smsaddon users set` (the Primary Admin changes someone's role or billing permission) and
+`smsaddon time-zone` (the account's time zone, in which its people see times)."""
 
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 
-from smsaddon.accounts import Role, User, find_account, user_by_email
+from smsaddon.accounts import Role, User, find_account, set_time_zone, user_by_email
 from smsaddon.accounts.service import set_permissions
-from smsaddon.cli.app import app, console, errors, unit_of_work
+from smsaddon.cli.app import app, console, unit_of_work
+from smsaddon.cli.output import Column, emit_json_lines, safe, table
 from smsaddon.db import utcnow
 
 users_app = typer.Typer(help="An account's users: roles and the billing permission.")
@@ -21,19 +22,23 @@ ROLE_NAMES = {Role.PRIMARY_ADMIN: "Primary Admin", Role.ADMIN: "Admin", Role.USE
 def list_(
     ctx: typer.Context,
     account: str | None = typer.Option(None, "--account", help="The account's name."),
+    as_json: bool = typer.Option(False, "--json", help="JSON lines instead of a table."),
 ) -> None:
     """List an account's users (`--account NAME`), or change one (`users set`)."""
     if ctx.invoked_subcommand is not None:
         return
     if not account:
-        errors.print("[red]error:[/red] name the account: --account NAME", highlight=False)
-        raise typer.Exit(2)
+        raise typer.BadParameter("name the account whose users to list", param_hint="'--account'")
     with unit_of_work() as session:
         found = find_account(session, account)
-        table = Table("email", "name", "role", "billing", title=f"Users of {found.name}")
-        for user in found.users:
-            table.add_row(user.email, user.name, ROLE_NAMES[Role(user.role)], _billing(user))
-    console.print(table)
+        people = [(u.email, u.name, ROLE_NAMES[Role(u.role)], _billing(u)) for u in found.users]
+        name = found.name
+    if as_json:
+        keys = ("email", "name", "role", "billing")
+        emit_json_lines(dict(zip(keys, person, strict=True)) for person in people)
+        return
+    columns = [Column("email"), Column("name"), Column("role"), Column("billing")]
+    console.print(table(columns, people, title=f"Users of {name}"))
 
 
 @users_app.command("set")
@@ -47,8 +52,7 @@ def set_(
 ) -> None:
     """Change a user's role or billing permission, as the account's Primary Admin."""
     if role is not None and role not in (Role.ADMIN, Role.USER):
-        errors.print("[red]error:[/red] --role is admin or user", highlight=False)
-        raise typer.Exit(2)
+        raise typer.BadParameter("admin or user", param_hint="'--role'")
     with unit_of_work() as session:
         actor = user_by_email(session, email)
         target = user_by_email(session, user)
@@ -64,8 +68,25 @@ def set_(
         summary = f"{changed.email}: {ROLE_NAMES[Role(changed.role)]}, billing {_billing(changed)}"
         if (str(changed.role), changed.can_bill) == before:
             summary += " (unchanged)"
-    console.print(summary, highlight=False)
+    console.print(safe(summary))
 
 
 def _billing(user: User) -> str:
     return "yes" if user.may_purchase else "no"
+
+
+@app.command("time-zone")
+def time_zone(
+    zone: str | None = typer.Argument(
+        None, help="An IANA time zone such as America/New_York (omit it to see the current)."
+    ),
+    email: str = typer.Option(..., "--email", help="Who asks; to change it: the Primary Admin."),
+) -> None:
+    """The account's time zone: its people see every date and time in it (exports stay UTC)."""
+    with unit_of_work() as session:
+        actor = user_by_email(session, email)
+        account = actor.account
+        if zone is not None:
+            account = set_time_zone(session, actor=actor, time_zone=zone, now=utcnow())
+        name, current = account.name, account.time_zone
+    console.print(f"the time zone of {safe(name)} is {current}")

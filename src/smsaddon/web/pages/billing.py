@@ -23,9 +23,9 @@ from smsaddon.accounts import Role, User
 from smsaddon.catalog import Catalog
 from smsaddon.db import transaction, utcnow
 from smsaddon.errors import DomainError, PaymentDeclined, QuoteExpired, QuoteStale
+from smsaddon.formatting import any_of, day, money, number, per_interval
 from smsaddon.periods import Interval
 from smsaddon.web import state
-from smsaddon.web.formatting import any_of, day, money, number, per_interval
 from smsaddon.web.rendering import render
 from smsaddon.web.security import signed_in_user
 
