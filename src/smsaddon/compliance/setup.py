@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime
+from urllib.parse import quote
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -17,14 +18,14 @@ from smsaddon.compliance.models import BusinessProfile, SenderNumber, Status
 from smsaddon.compliance.numbers import NumberProvider
 from smsaddon.compliance.registration import get_brand, registration_status
 from smsaddon.compliance.validation import BrandFields, ProfileFields, check_profile, refuse
-from smsaddon.errors import Conflict
+from smsaddon.errors import Conflict, InvalidPhoneNumber
+from smsaddon.sms.phones import normalize
 
 
 @dataclass(frozen=True)
 class Step:
     """One step of Getting started. `state`: done, todo (the next thing to do), waiting (on
-    someone else), blocked (an earlier step first), attention (rejected or suspended), later
-    (not available yet)."""
+    someone else), blocked (an earlier step first), attention (rejected or suspended)."""
 
     key: str
     title: str
@@ -129,9 +130,8 @@ def brand_defaults(session: Session, *, account_id: int) -> BrandFields:
     return BrandFields(legal_name=profile.business_name, **values)
 
 
-def getting_started(session: Session, *, account_id: int, sending_url: str | None) -> list[Step]:
-    """The steps with their state and next action. `sending_url` is where a first message is
-    sent from, or None while sending is not available."""
+def getting_started(session: Session, *, account_id: int) -> list[Step]:
+    """The steps with their state and next action."""
     profile = get_profile(session, account_id=account_id)
     numbers = sender_numbers(session, account_id=account_id)
     registration = registration_status(session, account_id=account_id)
@@ -151,9 +151,19 @@ def getting_started(session: Session, *, account_id: int, sending_url: str | Non
         _first_message_step(
             ready=bool(numbers),
             registration_ok=registration.may_send_to_us,
-            sending_url=sending_url,
+            own_phone=_own_phone(profile),
         ),
     ]
+
+
+def _own_phone(profile: BusinessProfile | None) -> str | None:
+    """The profile's contact phone in E.164, where a test message goes first."""
+    if profile is None:
+        return None
+    try:
+        return normalize(profile.contact_phone, default_region=profile.country).e164
+    except InvalidPhoneNumber:
+        return None
 
 
 def next_step(steps: list[Step]) -> Step | None:
@@ -240,17 +250,8 @@ def _registration_step(status: str, reason: str | None) -> Step:
     return Step("registration", title, "todo", summary, label, url)
 
 
-def _first_message_step(*, ready: bool, registration_ok: bool, sending_url: str | None) -> Step:
+def _first_message_step(*, ready: bool, registration_ok: bool, own_phone: str | None) -> Step:
     title = "Send a first test message"
-    if sending_url is None:
-        return Step(
-            "first_message",
-            title,
-            "later",
-            "Coming with sending: you will send a test message to your own phone here.",
-            None,
-            None,
-        )
     if not ready:
         return Step(
             "first_message",
@@ -261,11 +262,12 @@ def _first_message_step(*, ready: bool, registration_ok: bool, sending_url: str 
             None,
         )
     note = "" if registration_ok else " Numbers outside the US work now; US numbers after approval."
+    phone = f" ({own_phone}, from your business profile)" if own_phone else ""
     return Step(
         "first_message",
         title,
         "todo",
-        f"Send a test message to your own phone.{note}",
+        f"Send a test message to your own phone{phone}.{note}",
         "Send a test message",
-        sending_url,
+        f"/compose?to={quote(own_phone)}" if own_phone else "/compose",
     )

@@ -3,6 +3,7 @@
 from fastapi import APIRouter, Depends
 
 from smsaddon.web.pages import (
+    account,
     audit,
     billing,
     countries,
@@ -23,5 +24,6 @@ router.include_router(registration.router)
 router.include_router(audit.router)
 router.include_router(sending.router)
 router.include_router(settings.router)
+router.include_router(account.router)
 
 __all__ = ["router"]

@@ -28,8 +28,6 @@ from smsaddon.web.security import signed_in_user
 
 router = APIRouter()
 
-# Where a first message is sent from, once sending has a page (the first one that exists).
-SENDING_PAGES = ("/compose", "/messages/new", "/send", "/messages")
 _POOL = compliance.SimulatedPool()
 
 
@@ -58,11 +56,6 @@ def number_provider(request: Request) -> compliance.NumberProvider:
     return found or _POOL
 
 
-def sending_url(request: Request) -> str | None:
-    paths = {getattr(route, "path", None) for route in request.app.routes}
-    return next((path for path in SENDING_PAGES if path in paths), None)
-
-
 def primary_admin(user: User) -> User:
     return next(u for u in user.account.users if u.role == Role.PRIMARY_ADMIN)
 
@@ -82,17 +75,17 @@ def getting_started(request: Request) -> Response:
         compliance.review_due(
             session, reviewer=reviewer(request), now=now, account_id=user.account_id
         )
-        steps = compliance.getting_started(
-            session, account_id=user.account_id, sending_url=sending_url(request)
-        )
-        addon_active = session.scalar(
-            select(Subscription.sms_addon).where(Subscription.account_id == user.account_id)
-        )
+        steps = compliance.getting_started(session, account_id=user.account_id)
+        subscription = session.scalars(
+            select(Subscription).where(Subscription.account_id == user.account_id)
+        ).one()
         context = {
             "user": user,
             "steps": steps,
             "next_step": compliance.next_step(steps),
-            "addon_active": bool(addon_active),
+            "addon_active": subscription.sms_addon,
+            "plan": state.catalog(request).plan(subscription.plan),
+            "sms_plans": [p.name for p in state.catalog(request).plans if p.sms_eligible],
             "countries": number_provider(request).countries(),
             "primary_admin": primary_admin(user),
             "flash": request.session.pop("flash", None),

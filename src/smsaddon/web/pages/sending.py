@@ -19,6 +19,7 @@ from sqlalchemy import select
 from smsaddon import credits
 from smsaddon.db import transaction, utcnow
 from smsaddon.errors import DomainError, InvalidMessage
+from smsaddon.formatting import count, number
 from smsaddon.sms import contacts, messages, optouts
 from smsaddon.sms.models import STATUSES, Contact, ContactListMember
 from smsaddon.sms.pricing import estimate
@@ -116,9 +117,9 @@ def import_contacts(
                 list_name=list_name,
             )
         problems = "; ".join(f"line {e.line}: {e.reason}" for e in report.errors[:5])
-        text = f"Imported {report.imported} contact(s) into {list_name}."
+        text = f"Imported {count(report.imported, 'contact')} into {list_name}."
         if report.errors:
-            text += f" {len(report.errors)} row(s) were not imported: {problems}."
+            text += f" Not imported: {count(len(report.errors), 'row')}: {problems}."
         _flash(request, text, "error" if report.errors else "ok")
     except DomainError as error:
         _flash(request, error.message, "error")
@@ -273,18 +274,18 @@ def send(
                     send_at=when,
                 )
                 note = (
-                    f"Broadcast to {list_name}: {result.queued} message(s) queued, "
-                    f"{result.credits} credits held."
+                    f"Broadcast to {list_name}: {count(result.queued, 'message')} queued, "
+                    f"{count(result.credits, 'credit')} held."
                 )
                 if result.blocked:
-                    note += f" {sum(result.blocked.values())} blocked (free)."
+                    note += f" {number(sum(result.blocked.values()))} blocked (free)."
             else:
                 message = messages.send_message(
                     session, actor=user, to=to, body=text, catalog=catalog, now=now, send_at=when
                 )
                 note = (
                     f"Message to {message.to_e164} {message.status}: "
-                    f"{message.credits} credits held."
+                    f"{count(message.credits, 'credit')} held."
                     if message.status == "queued"
                     else f"Message to {message.to_e164} blocked: {message.reason}"
                 )

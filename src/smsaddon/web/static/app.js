@@ -7,7 +7,14 @@
   const bodyOf = (dialog) => dialog.querySelector(".dialog-body");
   const originals = new WeakMap();
 
-  // The user menu at the bottom left --------------------------------------------------------
+  // The navigation behind the Menu button (on a phone) --------------------------------------
+  const navButton = document.getElementById("nav-button");
+  navButton?.addEventListener("click", () => {
+    const open = navButton.closest(".sidebar").classList.toggle("nav-open");
+    navButton.setAttribute("aria-expanded", String(open));
+  });
+
+  // The user menu under the user's name (bottom left; top right on a phone) -----------------
   const menuButton = document.getElementById("user-menu-button");
   const menu = document.getElementById("user-menu");
   const setMenu = (open) => {

@@ -14,12 +14,14 @@
   const list = $("compose-list");
   let timer = null;
   let latest = 0;
+  // Numbers as the server writes them (en_US: "1,500"), with the noun agreeing.
+  const number = (n) => new Intl.NumberFormat("en-US").format(n);
+  const count = (n, noun) => `${number(n)} ${noun}${n === 1 ? "" : "s"}`;
 
   const show = (data) => {
-    const unit = data.encoding === "GSM-7" ? "septets" : "UCS-2 units";
-    const plural = data.segments === 1 ? "" : "s";
+    const unit = data.encoding === "GSM-7" ? "septet" : "UCS-2 unit";
     $("counter").textContent =
-      `${data.encoding} · ${data.units} ${unit} · ${data.segments} segment${plural}`;
+      `${data.encoding} · ${count(data.units, unit)} · ${count(data.segments, "segment")}`;
     const culprits = $("culprits");
     culprits.hidden = data.culprits.length === 0;
     culprits.textContent = data.culprits.length
@@ -28,7 +30,7 @@
     $("smart").hidden = !data.smart;
     if (data.smart) {
       $("smart-text").textContent =
-        `Smart encoding: replacing look-alike characters sends ${data.smart.segments} segment(s) in ${data.smart.encoding}.`;
+        `Smart encoding: replacing look-alike characters sends ${count(data.smart.segments, "segment")} in ${data.smart.encoding}.`;
       $("smart-apply").onclick = () => { text.value = data.smart.text; refresh(); };
     }
     $("compose-error").hidden = !data.error;
@@ -37,7 +39,7 @@
     body.replaceChildren(...data.countries.map((c) => {
       const row = document.createElement("tr");
       for (const [value, cls] of [[`${c.name} (${c.credits_per_segment}/segment)`, ""],
-                                  [c.recipients, "num"], [c.credits, "num"]]) {
+                                  [number(c.recipients), "num"], [number(c.credits), "num"]]) {
         const cell = document.createElement("td");
         cell.textContent = value;
         if (cls) cell.className = cls;
@@ -45,8 +47,8 @@
       }
       return row;
     }));
-    $("cost-total").textContent = data.total_credits;
-    $("available").textContent = data.available;
+    $("cost-total").textContent = number(data.total_credits);
+    $("available").textContent = number(data.available);
     $("cost-notes").textContent = [...data.invalid, ...data.unsupported.map((u) => `${u}: not supported`)].join("; ");
   };
 
