@@ -61,7 +61,7 @@ def fail(message: str, code: int = 1) -> NoReturn:
 def run(args: list[str] | None = None) -> int:
     """Run the command line; the exit code. Usage errors get one line and a hint."""
     try:
-        code = app(args=args, standalone_mode=False)
+        code = app(args=args, prog_name="smsaddon", standalone_mode=False)
     except typer.TyperException as exc:  # Typer's usage errors (exit code 2) and the like
         if type(exc).__name__ == "NoArgsIsHelpError":  # the help is printed already
             return exc.exit_code
