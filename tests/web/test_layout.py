@@ -31,6 +31,7 @@ PAGES = [
     ("billing", "/billing", OWNER),
     ("users", "/settings/users", OWNER),
     ("tokens", "/settings/tokens", OWNER),
+    ("time-zone", "/settings/account", OWNER),
     ("users-as-member", "/settings/users", MEMBER),
     ("billing-as-member", "/billing", MEMBER),
     ("billing-lite", "/billing", LITE),
