@@ -123,7 +123,7 @@ def test_segments_shows_encoding_parts_culprits_and_the_suggestion() -> None:
     assert "UCS-2, 105 UTF-16 code units, 2 segments" in out
     assert "67/67" in out and "38/67" in out
     assert "at 2: U+2019 RIGHT SINGLE QUOTATION MARK" in out
-    assert "send 1 segment(s) instead of 2 (GSM-7), saving 1" in out
+    assert "send 1 segment instead of 2 (GSM-7), saving 1" in out
 
 
 def test_segments_of_an_empty_text_fails_with_the_reason() -> None:

@@ -53,7 +53,7 @@ def test_the_sending_commands(tmp_path: Path, catalog: Catalog) -> None:
     assert "imported 2 contacts into the list club" in imported.stdout
     assert "line 4" in imported.stderr
     sent = run("broadcast", "--email", "owner@demo.test", "--list", "club", "--text", "Hi all")
-    assert sent.returncode == 0 and "2 queued" in sent.stdout, sent.stderr
+    assert sent.returncode == 0 and "2 messages queued" in sent.stdout, sent.stderr
     assert run("worker", "--once").returncode == 0
     listed = run("messages", "--account", "Demo Co")
     assert listed.stdout.count("delivered") == 2, listed.stdout

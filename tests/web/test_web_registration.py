@@ -196,8 +196,8 @@ def test_register_be_rejected_resubmit_and_be_approved(
     # Every step is in the audit log, with who and from where.
     page.get_by_role("link", name="Audit log").click()
     rows = page.locator("#audit-entries tbody tr")
-    expect(rows.first).to_contain_text("registration.approved")
-    expect(rows.first).to_contain_text("Operator")
+    expect(rows.first).to_have_attribute("data-action", "registration.approved")
+    expect(rows.first).to_contain_text("The operator approved the 10DLC registration")
     expect(page.locator('tr[data-action="registration.rejected"]')).to_contain_text("cli")
     expect(page.locator('tr[data-action="purchase.confirmed"]')).to_have_count(1)
     expect(page.locator('tr[data-action="registration.submitted"]').first).to_contain_text(

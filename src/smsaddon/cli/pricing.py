@@ -11,6 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from smsaddon import formatting
 from smsaddon.cli.app import app, console, context, reported_errors
 from smsaddon.errors import InvalidMessage
 from smsaddon.sms.pricing import supported_countries
@@ -83,18 +84,16 @@ def _print_analysis(result: Analysis) -> None:
     smart = result.smart
     if smart is None:
         return
+    replaced = formatting.count(len(smart.replacements), "look-alike character")
     if smart.segments_saved > 0:
         console.print(
-            f"Smart encoding would replace {len(smart.replacements)} look-alike character(s) "
-            f"and send {smart.after.segments} segment(s) instead of {smart.before.segments} "
-            f"({smart.after.encoding}), saving {smart.segments_saved}:"
+            f"Smart encoding would replace {replaced} and send "
+            f"{formatting.count(smart.after.segments, 'segment')} instead of "
+            f"{smart.before.segments} ({smart.after.encoding}), saving {smart.segments_saved}:"
         )
         console.print(f"  {escape(_visible(smart.text))}", highlight=False)
     else:
-        console.print(
-            f"Smart encoding could replace {len(smart.replacements)} look-alike character(s), "
-            "but it would not save a segment."
-        )
+        console.print(f"Smart encoding could replace {replaced}, but it would not save a segment.")
 
 
 def _visible(text: str) -> str:
