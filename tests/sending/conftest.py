@@ -17,7 +17,7 @@ from smsaddon.credits.models import CreditHold
 from smsaddon.db import transaction
 from smsaddon.gateways import Simulator, SimulatorConfig
 from smsaddon.sms import contacts, messages
-from smsaddon.sms.models import Message
+from smsaddon.sms.models import GatewayRef, Message
 from smsaddon.worker import Worker
 from tests.api.conftest import api, fast_passwords  # noqa: F401  (fixtures for test_api)
 from tests.web.conftest import demo, page, server, shot, sign_in  # noqa: F401
@@ -97,6 +97,11 @@ class Sending:
                 now=self.clock(),
                 list_name=name,
             )
+
+    def gateway_ids(self, message_id: int) -> list[str]:
+        with transaction(self.sessions) as s:
+            query = select(GatewayRef.gateway_id).where(GatewayRef.message_id == message_id)
+            return list(s.scalars(query))
 
     def message(self, message_id: int) -> Message:
         with transaction(self.sessions) as s:

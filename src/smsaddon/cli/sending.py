@@ -25,36 +25,39 @@ contacts_app = typer.Typer(no_args_is_help=True, help="Contacts and lists.")
 app.add_typer(contacts_app, name="contacts")
 
 EMAIL = typer.Option(..., "--email", help="The user sending (their account pays).")
+LEASE = typer.Option(
+    60,
+    "--lease",
+    min=1,
+    max=86400,
+    help="Seconds a claim is kept before another worker may take the messages over.",
+)
 
 
 @app.command()
 def worker(
     batch_size: int = typer.Option(200, "--batch-size", min=1, max=5000),
     idle: float = typer.Option(0.2, "--idle", help="Seconds to wait when there is no work."),
-    once: bool = typer.Option(False, "--once", help="Drain the queue, then stop."),
-    lease: int = typer.Option(
-        60,
-        "--lease",
-        min=1,
-        help="Seconds a claim is kept before another worker may take the messages over.",
-    ),
+    once: bool = typer.Option(False, "--once", help="Send what is due now, then stop."),
+    lease: int = LEASE,
 ) -> None:
     """Send queued messages through the configured gateway until stopped (Ctrl-C)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     ctx = context()
     with reported_errors():
         gateway = make_gateway(ctx.settings.gateway)
+    stop = threading.Event()
     runner = Worker(
         ctx.sessions,
         gateway,
         batch_size=batch_size,
         lease=timedelta(seconds=lease),
         reviewer=compliance.reviewer_from_env(),
+        stop=stop,
     )
-    stop = threading.Event()
 
     def on_signal(_signum: int, _frame: FrameType | None) -> None:
-        stop.set()
+        stop.set()  # the batch in hand is finished and recorded, then the worker ends
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
@@ -62,7 +65,7 @@ def worker(
         if once:
             runner.drain(timeout=3600)
         else:
-            runner.run(stop, idle=idle)
+            runner.run(idle=idle)
     finally:
         gateway.close()
 

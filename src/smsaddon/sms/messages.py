@@ -30,7 +30,7 @@ from smsaddon.errors import (
     ValidationFailed,
 )
 from smsaddon.sms.contacts import get_list
-from smsaddon.sms.models import Broadcast, Kind, Message, Status
+from smsaddon.sms.models import Broadcast, Kind, Message, Status, hold_ref
 from smsaddon.sms.optouts import is_opted_out
 from smsaddon.sms.phones import normalize
 from smsaddon.sms.pricing import rate_for
@@ -67,11 +67,6 @@ INSERT_BROADCAST = """
     WHERE m.list_id = :list_id
     RETURNING id, credits, status, reason
 """
-
-
-def ref(message_id: int) -> str:
-    """The credit hold's ref of a message."""
-    return f"msg:{message_id}"
 
 
 @dataclass(frozen=True)
@@ -136,7 +131,7 @@ def send_message(
             session,
             account_id=actor.account_id,
             credits=message.credits,
-            ref=ref(message.id),
+            ref=hold_ref(message.id),
             now=now,
         )
     return message
@@ -211,7 +206,7 @@ def send_broadcast(
         ).replace("{zones}", ", ".join(f"(:z{i}, :d{i})" for i in range(len(zones))))
     )
     inserted = sql.rows(conn, statement, **params)
-    holds = [(ref(i), c) for i, c, status, _ in inserted if status == Status.QUEUED.value]
+    holds = [(hold_ref(i), c) for i, c, status, _ in inserted if status == Status.QUEUED.value]
     credits.hold_many(conn, account_id=account_id, holds=holds, now=now)
     blocked: dict[str, int] = {}
     for _, _, status, reason in inserted:
@@ -286,11 +281,12 @@ def cancel_message(session: Session, *, account_id: int, message_id: int, now: d
         .execution_options(synchronize_session=False)
     )
     if not getattr(changed, "rowcount", 0):
+        session.refresh(message)  # the status that refused it, not the one read before
         raise Conflict(
             f"message {message_id} is {message.status}; only a queued message can be canceled",
             status=message.status,
         )
     if message.credits:
-        credits.release(session, account_id=account_id, ref=ref(message_id), now=now)
+        credits.release(session, account_id=account_id, ref=hold_ref(message_id), now=now)
     session.refresh(message)
     return message

@@ -2,8 +2,10 @@
 gateway's ids of each message, and inbound messages.
 
 `messages` is the queue: a worker claims due `queued` rows (and `sending` rows whose lease
-ran out), stamping each with a fresh `attempt_id`; only the holder of that attempt may record
-its outcome. `rank` orders statuses so that a late report never moves a message backwards.
+ran out before their submission started), stamping each with a fresh `attempt_id`; only the
+holder of that attempt may start its submission (`submitted_at`, committed before the network
+call) and record its outcome. `pending_reports` keeps delivery reports whose message is not
+known yet, until its gateway ids are recorded.
 """
 
 from __future__ import annotations
@@ -39,6 +41,11 @@ class Status(StrEnum):
 
 FINAL = (Status.DELIVERED, Status.UNDELIVERED, Status.FAILED, Status.BLOCKED, Status.CANCELED)
 STATUSES = tuple(s.value for s in Status)
+
+
+def hold_ref(message_id: int) -> str:
+    """The credit hold's ref of a message."""
+    return f"msg:{message_id}"
 
 
 class Kind(StrEnum):
@@ -152,6 +159,9 @@ class Message(Base):
     attempt_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     claimed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # When the holder of `attempt_id` started handing it to the gateway (committed before the
+    # network call); set on a message whose lease ran out: the outcome is unknown.
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
@@ -164,6 +174,18 @@ class GatewayRef(Base):
 
     gateway_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), index=True)
+
+
+class PendingReport(Base):
+    """A delivery report received before its message's gateway ids were recorded."""
+
+    __tablename__ = "pending_reports"
+
+    gateway_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    status: Mapped[str] = mapped_column(String(12), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    error: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 class InboundMessage(Base):

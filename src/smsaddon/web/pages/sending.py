@@ -19,6 +19,7 @@ from sqlalchemy import select
 from smsaddon import credits
 from smsaddon.db import transaction, utcnow
 from smsaddon.errors import DomainError, InvalidMessage
+from smsaddon.gateways.base import Capability
 from smsaddon.sms import contacts, messages, optouts
 from smsaddon.sms.models import STATUSES, Contact, ContactListMember
 from smsaddon.sms.pricing import estimate
@@ -311,7 +312,7 @@ def messages_page(request: Request, status: Annotated[str, Query(max_length=20)]
             "status": status,
             "statuses": STATUSES,
             "busy": any(m.status in ("queued", "sending", "sent") for m in found),
-            "simulator": hasattr(getattr(request.app.state, "gateway", None), "inject"),
+            "simulator": _can_inject(request),
             "flash": request.session.pop("flash", None),
         }
         return render(request, "messages.html", context)
@@ -324,12 +325,16 @@ def simulate_reply(
     text: Annotated[str, Form(max_length=160)],
 ) -> Response:
     """The simulator receives a reply from a number (STOP, HELP, ...), as a person would."""
-    gateway = getattr(request.app.state, "gateway", None)
     with transaction(state.sessions(request)) as session:
         signed_in_user(request, session)
-    if gateway is None or not hasattr(gateway, "inject"):
+    if not _can_inject(request):
         _flash(request, "Replies can be simulated only with the simulator gateway.", "error")
     else:
-        gateway.inject(from_e164=phone, body=text, at=utcnow())
+        request.app.state.gateway.inject(from_e164=phone, body=text, at=utcnow())
         _flash(request, f"The simulator received {text!r} from {phone}.")
     return _back("/messages")
+
+
+def _can_inject(request: Request) -> bool:
+    gateway = getattr(request.app.state, "gateway", None)
+    return gateway is not None and Capability.INJECT_INBOUND in gateway.capabilities
