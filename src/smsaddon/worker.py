@@ -57,8 +57,13 @@ class Worker:
         self.stop = stop or threading.Event()
 
     def step(self) -> int:
-        """One round: a batch sent and the reports collected; how much work was done."""
-        return self.send_batch() + self.collect()
+        """One round: a batch sent, the reports collected, and the reports that waited for
+        their message matched; how much work was done."""
+        return self.send_batch() + self.collect() + self.match_reports()
+
+    def match_reports(self) -> int:
+        with transaction(self.sessions) as session:
+            return sending.match_pending(session)
 
     def send_batch(self) -> int:
         with transaction(self.sessions) as session:

@@ -153,6 +153,19 @@ def buy_addon(sessions: sessionmaker[Session], catalog: Catalog, now: datetime =
         )
 
 
+def seeded_world(
+    sessions: sessionmaker[Session], catalog: Catalog, now: datetime, credits: int
+) -> Sending:
+    """The demo data with the SMS add-on bought at `now` and `credits` more granted."""
+    with transaction(sessions) as s:
+        seed(s, password="demo-password", catalog=catalog, now=now)
+    buy_addon(sessions, catalog, now)
+    world = Sending(sessions, catalog)
+    world.clock.now = now
+    world.grant(credits)
+    return world
+
+
 @pytest.fixture
 def world(db: sessionmaker[Session], catalog: Catalog) -> Sending:
     with transaction(db) as session:

@@ -92,7 +92,7 @@ def test_a_late_report_never_moves_a_message_back(world: Sending) -> None:
 
 def test_a_report_before_its_message_is_recorded_waits_in_the_database(world: Sending) -> None:
     """Given a report for gateway ids nobody recorded yet, when it is applied, then it is
-    stored (not kept in memory), and applied once the ids are recorded."""
+    stored (not kept in memory), and applied by the next round after the ids are recorded."""
     message = world.send(GB)
     worker = world.worker()
     with transaction(world.sessions) as s:
@@ -108,6 +108,8 @@ def test_a_report_before_its_message_is_recorded_waits_in_the_database(world: Se
     assert world.simulator.pending() == 0  # acknowledged: it is stored
     with transaction(world.sessions) as s:
         sending.record(s, results=[(claimed, result)], now=world.clock())
+    assert world.message(message.id).status == Status.SENT
+    assert worker.step() == 1  # matched after the commit that recorded the ids
     assert world.message(message.id).status == Status.DELIVERED
     assert _pending(world) == []
     assert world.hold(message.id).state == "captured"  # type: ignore[union-attr]

@@ -21,14 +21,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from smsaddon import credits, models
-from smsaddon.billing.demo import seed
 from smsaddon.catalog import Catalog
 from smsaddon.credits.models import CreditHold
 from smsaddon.db import make_engine, session_factory, transaction, utcnow
 from smsaddon.gateways.carrier_store import carrier_sends
 from smsaddon.sms import sending
 from smsaddon.sms.models import Message, PendingReport
-from tests.sending.conftest import Sending, buy_addon
+from tests.sending.conftest import seeded_world
 from tests.sending.daytime import daytime_numbers
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,12 +56,7 @@ def test_a_killed_worker_loses_and_duplicates_nothing(tmp_path: Path, catalog: C
     models.Base.metadata.create_all(engine)
     sessions = session_factory(engine)
     now = utcnow()
-    with transaction(sessions) as s:
-        seed(s, password="demo-password", catalog=catalog, now=now)
-    buy_addon(sessions, catalog, now)
-    world = Sending(sessions, catalog)
-    world.clock.now = now
-    world.grant(100_000)
+    world = seeded_world(sessions, catalog, now, 100_000)
     world.add_list("everyone", daytime_numbers(catalog, COUNT, now))
     assert world.broadcast("everyone").queued == COUNT
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import signal
 import threading
+from dataclasses import asdict
 from datetime import timedelta
 from pathlib import Path
 from types import FrameType
@@ -93,6 +95,46 @@ def send(
         f"message {message.id} queued to {message.to_e164}: {message.segments} "
         f"segment(s), {message.encoding}, {message.credits} credits held"
     )
+
+
+@app.command()
+def estimate(
+    email: str = EMAIL,
+    text: str = typer.Option(..., "--text"),
+    to: list[str] = typer.Option(None, "--to", help="A number (repeat for more)."),
+    list_name: str = typer.Option(None, "--list", help="A contact list."),
+    as_json: bool = typer.Option(False, "--json", help="JSON instead of text."),
+) -> None:
+    """What sending a text would hold, per country, and who would not be charged and why:
+    the estimate the send applies (opt-outs, countries, 10DLC registration)."""
+    with unit_of_work() as session:
+        user = user_by_email(session, email)
+        numbers = list(to or [])
+        if list_name:
+            numbers += messages.list_numbers(
+                session, account_id=user.account_id, list_name=list_name
+            )
+        found = messages.estimate(
+            session,
+            account_id=user.account_id,
+            catalog=context().catalog,
+            text=text,
+            recipients=numbers,
+        )
+    if as_json:
+        typer.echo(json.dumps(asdict(found), default=str))
+        return
+    console.print(
+        f"{found.segments} segment(s), {found.encoding}: {found.total_credits} credits "
+        f"for {found.recipients} recipient(s)"
+    )
+    for country in found.countries:
+        console.print(
+            f"  {country.name}: {country.recipients} x {found.segments} x "
+            f"{country.credits_per_segment} = {country.credits}"
+        )
+    for group, count in found.excluded.items():
+        console.print(f"  not charged, {group.replace('_', ' ')}: {count}")
 
 
 @app.command()

@@ -9,6 +9,7 @@ a broadcast holds all its credits in one `credits.hold_many`, all or nothing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,6 +22,7 @@ from smsaddon.accounts import User
 from smsaddon.billing.subscriptions import get_subscription, terms_from
 from smsaddon.catalog import Catalog
 from smsaddon.compliance import require_us_registration as require_registration
+from smsaddon.compliance.registration import is_us_region
 from smsaddon.credits import sql
 from smsaddon.errors import (
     AddonRequired,
@@ -29,11 +31,20 @@ from smsaddon.errors import (
     RegistrationRequired,
     ValidationFailed,
 )
+from smsaddon.sms import pricing
 from smsaddon.sms.contacts import get_list
-from smsaddon.sms.models import Broadcast, Kind, Message, Status, hold_ref
+from smsaddon.sms.models import (
+    Broadcast,
+    Contact,
+    ContactListMember,
+    Kind,
+    Message,
+    Status,
+    hold_ref,
+)
 from smsaddon.sms.optouts import is_opted_out
-from smsaddon.sms.phones import normalize
-from smsaddon.sms.pricing import rate_for
+from smsaddon.sms.phones import PhoneNumber, normalize, normalize_many
+from smsaddon.sms.pricing import Estimate, rate_for
 from smsaddon.sms.quiet_hours import next_allowed, time_zones_for
 from smsaddon.sms.segments import count_segments
 
@@ -75,6 +86,55 @@ class BroadcastResult:
     queued: int
     blocked: dict[str, int]  # reason -> recipients
     credits: int
+
+
+OPTED_OUT_AMONG = """
+    SELECT e164 FROM opt_outs WHERE account_id = :account_id AND e164 IN :keys
+"""
+
+
+def estimate(
+    session: Session,
+    *,
+    account_id: int,
+    catalog: Catalog,
+    text: str,
+    recipients: Sequence[str],
+    default_region: str | None = None,
+) -> Estimate:
+    """What sending `text` to `recipients` holds: the account's opt-outs and 10DLC
+    registration applied as the send applies them (every surface's estimate is this)."""
+    valid = [
+        n.e164
+        for n in normalize_many(recipients, default_region=default_region)
+        if isinstance(n, PhoneNumber)
+    ]
+    conn = sql.connection(session)
+    opted_out = {row[0] for row in sql.rows_in(conn, OPTED_OUT_AMONG, valid, account_id=account_id)}
+    try:
+        require_registration(session, account_id=account_id, region="US")
+        registered = True
+    except RegistrationRequired:
+        registered = False
+    return pricing.estimate(
+        catalog,
+        text,
+        recipients,
+        default_region=default_region,
+        unregistered=lambda region: not registered and is_us_region(region),
+        opted_out=opted_out,
+    )
+
+
+def list_numbers(session: Session, *, account_id: int, list_name: str) -> list[str]:
+    """The numbers of a contact list (what a broadcast to it sends to)."""
+    found = get_list(session, account_id=account_id, name=list_name)
+    query = (
+        select(Contact.e164)
+        .join(ContactListMember, ContactListMember.contact_id == Contact.id)
+        .where(ContactListMember.list_id == found.id)
+    )
+    return list(session.scalars(query))
 
 
 def require_addon(session: Session, *, account_id: int, now: datetime) -> None:

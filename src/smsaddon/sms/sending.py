@@ -15,7 +15,8 @@ A STOP is a barrier: a claim never hands out a message to a number opted out of 
 
 Reports move a message forward only (`delivered`/`undelivered` over `sent`, `undelivered`
 over `delivered`), so one applied twice changes nothing. A report whose message's gateway ids
-are not recorded yet waits in `pending_reports` and is applied when they are.
+are not recorded yet waits in `pending_reports` and is applied by `match_pending`, which
+every worker runs after each round.
 """
 
 from __future__ import annotations
@@ -130,7 +131,30 @@ MATCHED = """
       AND EXISTS (SELECT 1 FROM gateway_refs r WHERE r.gateway_id = pending_reports.gateway_id)
     RETURNING gateway_id
 """
-PENDING_OF = "SELECT gateway_id FROM pending_reports WHERE gateway_id IN :keys"
+# PostgreSQL: the same in one statement, one snapshot (in READ COMMITTED each statement has
+# its own: a DELETE after the UPDATEs could see gateway ids the UPDATEs did not, and forget
+# reports never applied). SQLite runs one writer at a time, so its three statements agree.
+APPLY_PENDING_PG = sql.Statement("""
+    WITH gone AS (
+        DELETE FROM pending_reports p USING gateway_refs r
+        WHERE r.gateway_id = p.gateway_id AND p.gateway_id = ANY(:keys)
+        RETURNING r.message_id, p.status, p.at, p.error
+    ), best AS (
+        SELECT DISTINCT ON (message_id) message_id, status, at, error FROM gone
+        ORDER BY message_id, status = 'undelivered' DESC, at
+    )
+    UPDATE messages m SET status = b.status, finished_at = b.at,
+           reason = CASE WHEN b.status = 'undelivered' THEN b.error END
+    FROM best b
+    WHERE m.id = b.message_id
+      AND (m.status = 'sent' OR (m.status = 'delivered' AND b.status = 'undelivered'))
+    RETURNING m.id
+""")
+# Pending reports whose message became known (matched by `match_pending`).
+MATCHABLE = sql.Statement("""
+    SELECT p.gateway_id FROM pending_reports p
+    JOIN gateway_refs r ON r.gateway_id = p.gateway_id LIMIT 1000
+""")
 FORGET_PENDING = sql.Statement("DELETE FROM pending_reports WHERE received_at < :before")
 REPORT_COLUMNS = ("gateway_id", "status", "at", "error", "received_at")
 
@@ -252,7 +276,7 @@ def record(
 ) -> None:
     """Record what the gateway answered for each message: sent (capture), retry later
     (backoff, quiet hours kept) or failed (release). Only the attempt that claimed a message
-    records it; reports that came before its gateway ids are applied now."""
+    records it; reports that came before its gateway ids wait for `match_pending`."""
     conn = sql.connection(session)
     accepted: dict[str, dict[int, tuple[Claimed, Accepted]]] = {}
     failed: dict[tuple[str, str], list[int]] = {}
@@ -281,9 +305,6 @@ def record(
         holds = [(by_id[mid][0].account_id, hold_ref(mid)) for mid in sent if by_id[mid][0].credits]
         if holds:
             credits.capture_many(conn, holds=holds, now=now)
-        waiting = sql.rows_in(conn, PENDING_OF, [gid for gid, _ in refs]) if refs else []
-        if waiting:
-            _apply_pending(conn, [gid for (gid,) in waiting])
 
 
 def _defer(
@@ -323,8 +344,21 @@ def apply_reports(session: Session, *, reports: Sequence[StatusReport], now: dat
     return applied
 
 
+def match_pending(session: Session) -> int:
+    """Apply the pending reports whose message's gateway ids are recorded now; how many.
+
+    A report stored while another transaction records its message's ids (neither sees the
+    other's rows) is matched by the next call, in a transaction begun after both committed."""
+    conn = sql.connection(session)
+    found = [gid for (gid,) in sql.rows(conn, MATCHABLE)]
+    return _apply_pending(conn, found) if found else 0
+
+
 def _apply_pending(conn: Connection, gateway_ids: list[str]) -> int:
-    """Apply the pending reports of `gateway_ids` whose message is known, then forget them."""
+    """Apply the pending reports of `gateway_ids` whose message is known, then forget them;
+    how many messages moved."""
+    if conn.dialect.name == "postgresql":
+        return len(sql.rows(conn, APPLY_PENDING_PG, keys=gateway_ids))
     sql.rows_in(conn, DELIVERED, gateway_ids)
     sql.rows_in(conn, UNDELIVERED, gateway_ids)
     return len(sql.rows_in(conn, MATCHED, gateway_ids))

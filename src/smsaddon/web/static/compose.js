@@ -47,7 +47,8 @@
     }));
     $("cost-total").textContent = data.total_credits;
     $("available").textContent = data.available;
-    $("cost-notes").textContent = [...data.invalid, ...data.unsupported.map((u) => `${u}: not supported`)].join("; ");
+    $("cost-notes").textContent = [...data.invalid, ...data.unsupported.map((u) => `${u}: not supported`),
+                                   ...(data.excluded ?? [])].join("; ");
   };
 
   const refresh = async () => {
