@@ -2,8 +2,8 @@
 then collect delivery reports and inbound replies and acknowledge them once committed. Any
 number of workers, in any number of processes, share one queue.
 
-Each step is its own transaction: the claim, the start of the submission (committed before
-the network call, see `sms.sending`), the record of the answers, the reports received. A
+Each step is its own transaction: the claim (the intent to submit, committed before the
+network call, see `sms.sending`), the record of the answers, the reports received. A
 record that fails on a dropped database connection is tried again (the answers are in
 memory) until it commits or the lease runs out; after that the message's outcome is unknown
 and the next claim fails it rather than sending it twice. Reports and inbound messages are
@@ -57,13 +57,8 @@ class Worker:
         self.stop = stop or threading.Event()
 
     def step(self) -> int:
-        """One round: a batch sent, the reports collected, and the reports that waited for
-        their message matched; how much work was done."""
-        return self.send_batch() + self.collect() + self.match_reports()
-
-    def match_reports(self) -> int:
-        with transaction(self.sessions) as session:
-            return sending.match_pending(session)
+        """One round: a batch sent and the reports collected; how much work was done."""
+        return self.send_batch() + self.collect()
 
     def send_batch(self) -> int:
         with transaction(self.sessions) as session:
@@ -72,14 +67,16 @@ class Worker:
             )
         if not claim.messages:
             return claim.settled
-        with transaction(self.sessions) as session:
-            started = sending.start(session, messages=claim.messages, now=self.clock())
-        if started:
-            results = self._submit(started)
-            self._commit(lambda s: sending.record(s, results=results, now=self.clock()))
+        with transaction(self.sessions) as session:  # the STOP barrier, again, just before
+            stopped = sending.opted_out_among(session, messages=claim.messages)
+        results = self._submit([m for m in claim.messages if m.id not in stopped])
+        held = [m for m in claim.messages if m.id in stopped]
+        self._commit(lambda s: sending.record(s, results=results, now=self.clock(), stopped=held))
         return claim.settled + len(claim.messages)
 
     def _submit(self, messages: list[Claimed]) -> list[tuple[Claimed, SubmitResult]]:
+        if not messages:
+            return []
         outbound = [Outbound(m.key, m.to, m.body) for m in messages]
         try:
             answers = self.gateway.submit(outbound, now=self.clock())
@@ -129,6 +126,12 @@ class Worker:
         with transaction(self.sessions) as session:
             return compliance.review_due(session, reviewer=self.reviewer, now=self.clock())
 
+    def housekeeping(self) -> None:
+        """What runs every few seconds: due 10DLC decisions, reports waited for too long."""
+        self.review_registrations()
+        with transaction(self.sessions) as session:
+            sending.forget_pending(session, now=self.clock())
+
     def run(
         self,
         stop: threading.Event | None = None,
@@ -137,7 +140,7 @@ class Worker:
         review_every: float = 5.0,
     ) -> None:
         """Work until `stop` is set; sleep `idle` seconds when there is nothing to do, and
-        apply due registration decisions every `review_every` seconds."""
+        do the housekeeping every `review_every` seconds."""
         stop = stop or self.stop
         log.info("worker %s started", self.name)
         next_review = 0.0
@@ -146,7 +149,7 @@ class Worker:
                 busy = self.step()
                 if time.monotonic() >= next_review:
                     next_review = time.monotonic() + review_every
-                    self.review_registrations()
+                    self.housekeeping()
             except Exception:  # a bad round must not end the worker; the lease covers it
                 log.exception("worker round failed")
                 busy = 0

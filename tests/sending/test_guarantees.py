@@ -13,7 +13,7 @@ from smsaddon.gateways import Accepted, Outbound
 from smsaddon.sms import optouts, sending
 from smsaddon.sms.models import OptOut, Status
 from smsaddon.sms.sending import Claimed
-from tests.sending.conftest import GB, Sending
+from tests.sending.conftest import GB, NOW, Sending
 from tests.snapshots import snapshot
 
 LEASE = timedelta(seconds=30)
@@ -24,9 +24,22 @@ def _claim(world: Sending, worker: str = "w") -> list[Claimed]:
         return sending.claim(s, worker=worker, now=world.clock(), limit=10, lease=LEASE).messages
 
 
-def _start(world: Sending, claimed: list[Claimed]) -> list[Claimed]:
+def _stopped(world: Sending, claimed: list[Claimed]) -> set[int]:
     with transaction(world.sessions) as s:
-        return sending.start(s, messages=claimed, now=world.clock())
+        return sending.opted_out_among(s, messages=claimed)
+
+
+def _record(world: Sending, claimed: list[Claimed], stopped: set[int]) -> None:
+    """Submit what was not stopped, and record it all, as the worker does."""
+    sent = [m for m in claimed if m.id not in stopped]
+    answers = world.simulator.submit([Outbound(m.key, m.to, m.body) for m in sent], now=NOW)
+    with transaction(world.sessions) as s:
+        sending.record(
+            s,
+            results=list(zip(sent, answers, strict=True)),
+            now=world.clock(),
+            stopped=[m for m in claimed if m.id in stopped],
+        )
 
 
 def _opt_out_behind_the_barrier(world: Sending, number: str = GB) -> None:
@@ -39,22 +52,13 @@ def _opt_out_behind_the_barrier(world: Sending, number: str = GB) -> None:
         )
 
 
-def test_a_claim_whose_lease_ran_out_before_it_started_is_sent_once(world: Sending) -> None:
-    message = world.send(GB)
-    assert len(_claim(world, "died-before-starting")) == 1
-    world.clock.advance(LEASE.total_seconds() + 1)
-    world.worker().drain()
-    done = world.message(message.id)
-    assert (done.status, done.attempts) == (Status.DELIVERED, 2)
-    assert world.simulator.sends == 1
-
-
-def test_a_started_submission_whose_lease_ran_out_is_never_resent(world: Sending) -> None:
-    """Given a worker that started a submission and stopped, when the lease runs out, then the
-    message fails with the reason, its credits are released, and nothing is sent."""
+def test_a_claim_whose_lease_ran_out_is_never_submitted_again(world: Sending) -> None:
+    """Given a worker that claimed a message to submit it and stopped, when the lease runs
+    out, then the message fails with the reason, its credits are released, and nothing is
+    sent (whether the carrier got it is unknown)."""
     before = world.balance()
     message = world.send(GB)
-    assert len(_start(world, _claim(world, "died-while-submitting"))) == 1
+    assert len(_claim(world, "died-while-submitting")) == 1
     world.clock.advance(LEASE.total_seconds() + 1)
     world.worker().drain()
     done = world.message(message.id)
@@ -70,7 +74,7 @@ def test_a_slow_worker_whose_lease_ran_out_changes_nothing(world: Sending) -> No
     resolved the message meanwhile, the slow worker's record changes nothing, and the report
     of what it sent waits, never applied to another message."""
     message = world.send(GB)
-    [slow] = _start(world, _claim(world, "slow"))
+    [slow] = _claim(world, "slow")
     [answer] = world.simulator.submit([Outbound(slow.key, slow.to, slow.body)], now=world.clock())
     assert isinstance(answer, Accepted)
     world.clock.advance(LEASE.total_seconds() + 1)
@@ -113,40 +117,35 @@ def test_a_claim_never_hands_out_a_message_to_an_opted_out_number(world: Sending
     assert world.balance() == before and world.simulator.sends == 0
 
 
-def test_the_start_checks_the_opt_outs_again(world: Sending) -> None:
+def test_the_worker_checks_the_opt_outs_again_before_the_network(world: Sending) -> None:
+    """Given a STOP committed after the claim, then the worker's check right before the
+    network call leaves the message out, and it is canceled and released."""
     before = world.balance()
     message = world.send(GB)
     claimed = _claim(world)
-    _opt_out_behind_the_barrier(world)
-    assert _start(world, claimed) == []
-    assert world.message(message.id).status == Status.CANCELED
-    assert world.balance() == before
-
-
-def test_a_stop_cancels_a_claimed_message_not_started(world: Sending) -> None:
-    message = world.send(GB)
-    claimed = _claim(world)
     with transaction(world.sessions) as s:
         optouts.opt_out(
             s, account_id=message.account_id, e164=GB, source="reply", now=world.clock()
         )
-    assert _start(world, claimed) == []
-    assert world.message(message.id).status == Status.CANCELED
-    assert world.hold(message.id).state == "released"  # type: ignore[union-attr]
+    assert world.message(message.id).status == Status.SENDING  # claimed: not canceled by it
+    stopped = _stopped(world, claimed)
+    assert stopped == {message.id}
+    _record(world, claimed, stopped)
+    done = world.message(message.id)
+    assert (done.status, done.reason) == (Status.CANCELED, optouts.OPTED_OUT_CANCELED)
+    assert world.balance() == before and world.simulator.sends == 0
 
 
 def test_a_message_already_handed_to_the_carrier_is_the_one_exception(world: Sending) -> None:
+    """Given a STOP committed after the worker's last check, the message in flight is sent
+    (and charged): the one exception, written in docs/sending.md."""
     message = world.send(GB)
-    started = _start(world, _claim(world))
+    claimed = _claim(world)
+    stopped = _stopped(world, claimed)
     with transaction(world.sessions) as s:
         optouts.opt_out(
             s, account_id=message.account_id, e164=GB, source="reply", now=world.clock()
         )
-    assert world.message(message.id).status == Status.SENDING
-    answers = world.simulator.submit(
-        [Outbound(m.key, m.to, m.body) for m in started], now=world.clock()
-    )
-    with transaction(world.sessions) as s:
-        sending.record(s, results=list(zip(started, answers, strict=True)), now=world.clock())
+    _record(world, claimed, stopped)
     assert world.message(message.id).status == Status.SENT
     assert world.hold(message.id).state == "captured"  # type: ignore[union-attr]

@@ -1,11 +1,11 @@
 """Sending's tables: contacts and lists, opt-outs, broadcasts, messages (the queue), the
 gateway's ids of each message, and inbound messages.
 
-`messages` is the queue: a worker claims due `queued` rows (and `sending` rows whose lease
-ran out before their submission started), stamping each with a fresh `attempt_id`; only the
-holder of that attempt may start its submission (`submitted_at`, committed before the network
-call) and record its outcome. `pending_reports` keeps delivery reports whose message is not
-known yet, until its gateway ids are recorded.
+`messages` is the queue: a worker claims due `queued` rows, stamping each `sending` with a
+fresh `attempt_id`, a lease and `submitted_at` (the intent, committed before the network
+call); only the holder of that attempt may record its outcome. A `sending` row whose lease ran
+out has an unknown outcome: it is failed, never submitted again. `pending_reports` keeps
+delivery reports whose message is not known yet, until its gateway ids are recorded.
 """
 
 from __future__ import annotations
@@ -159,8 +159,8 @@ class Message(Base):
     attempt_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     claimed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    # When the holder of `attempt_id` started handing it to the gateway (committed before the
-    # network call); set on a message whose lease ran out: the outcome is unknown.
+    # When the holder of `attempt_id` claimed it to hand it to the gateway (committed before
+    # the network call); with the attempt's number (`attempts`), what judges a lost attempt.
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -1,9 +1,9 @@
 """Opt-outs: numbers that asked an account to stop. They are never messaged (a message to
 one is recorded as `blocked`, free). Replies of one keyword, in any case, change them.
 
-An opt-out is a barrier: recording it cancels the account's messages to the number that have
-not started going to the carrier (queued, or claimed but not started) and releases their
-credits, in the same transaction."""
+An opt-out is a barrier: recording it cancels the account's queued messages to the number and
+releases their credits, in the same transaction (a claimed one is checked again by its worker
+right before the network call)."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ CANCEL_UNSENT = sql.Statement("""
     UPDATE messages SET status = 'canceled', reason = :reason, finished_at = :now,
            lease_until = NULL
     WHERE account_id = :account_id AND to_e164 = :e164 AND kind = 'message'
-      AND (status = 'queued' OR (status = 'sending' AND submitted_at IS NULL))
+      AND status = 'queued'
     RETURNING id, credits
 """)
 
@@ -75,7 +75,7 @@ def opt_out(
     now: datetime,
     keyword: str | None = None,
 ) -> None:
-    """Record the opt-out (doing it twice changes nothing) and cancel the account's unsent
+    """Record the opt-out (doing it twice changes nothing) and cancel the account's queued
     messages to the number, releasing their credits."""
     statement = insert_ignoring_conflicts(session, OptOut.__table__).values(
         account_id=account_id, e164=e164, source=source, keyword=keyword, created_at=now

@@ -1,22 +1,24 @@
-"""The queue's services, for workers: claim due messages, start their submission, record what
-the gateway answered, apply delivery reports, and handle inbound replies. Each runs in the
-caller's transaction, with set-based statements per batch.
+"""The queue's services, for workers: claim due messages, check them against the opt-outs
+right before the network call, record what the gateway answered, apply delivery reports, and
+handle inbound replies. Each runs in the caller's transaction, with set-based statements per
+batch.
 
-At most once to the carrier: a claim stamps its messages `sending` with a fresh attempt id
-and a lease; `start` then stamps `submitted_at` (conditional on that attempt) and is committed
-before the network call. A message whose lease ran out before its submission started is
-claimed again as if new; one whose submission had started has an unknown outcome: it is
-failed and released, never submitted again (the gateway is not trusted to remember it). Only
-the holder of the attempt records the outcome, so a slow worker whose lease ran out changes
-nothing. `sent` captures the hold; `failed` and `canceled` release it.
+At most once to the carrier: the claim is the durable intent record. It stamps its messages
+`sending` with a fresh attempt id, the attempt's number, a lease and `submitted_at`, and is
+committed before the network call. A message found `sending` with its lease run out has an
+unknown outcome: the next claim fails it and releases its credits, and it is never submitted
+again (the gateway is not trusted to remember it). Only the holder of the attempt records the
+outcome, so a slow worker whose lease ran out changes nothing. `sent` captures the hold;
+`failed` and `canceled` release it.
 
-A STOP is a barrier: a claim never hands out a message to a number opted out of its account
-(it cancels it and releases its credits), and `start` checks again just before the network.
+A STOP is a barrier: the claim never hands out a message to a number opted out of its account
+(it cancels it and releases its credits, in the same statement's transaction), and the worker
+checks again with `opted_out_among` just before the network call.
 
 Reports move a message forward only (`delivered`/`undelivered` over `sent`, `undelivered`
 over `delivered`), so one applied twice changes nothing. A report whose message's gateway ids
 are not recorded yet waits in `pending_reports` and is applied by `match_pending`, which
-every worker runs after each round.
+every worker runs at the start of each claim.
 """
 
 from __future__ import annotations
@@ -59,8 +61,7 @@ OPTED_OUT = (
     "EXISTS (SELECT 1 FROM opt_outs o WHERE o.account_id = m.account_id AND o.e164 = m.to_e164)"
 )
 _DUE = f"""
-    SELECT m.id, m.status = 'sending' AND m.submitted_at IS NOT NULL,
-           m.kind = 'message' AND {OPTED_OUT}
+    SELECT m.id, m.status = 'sending', m.kind = 'message' AND {OPTED_OUT}
     FROM messages m
     WHERE m.status IN ('queued', 'sending') AND m.due_at <= :now
       AND (m.status = 'queued' OR m.lease_until < :now)
@@ -72,7 +73,7 @@ DUE = {
 }
 CLAIMED = """
     UPDATE messages SET status = 'sending', attempt_id = :attempt_id, claimed_by = :worker,
-           lease_until = :lease_until, attempts = attempts + 1, submitted_at = NULL
+           lease_until = :lease_until, attempts = attempts + 1, submitted_at = :now
     WHERE id IN :keys AND status IN ('queued', 'sending')
     RETURNING id, account_id, to_e164, body, broadcast_id, time_zones, credits, attempts,
               kind
@@ -84,17 +85,15 @@ SETTLED = """
     WHERE id IN :keys AND status IN ('queued', 'sending')
     RETURNING id, account_id, credits
 """
-START_OPTED_OUT = f"""
+STOPPED_AMONG = f"""
+    SELECT m.id FROM messages m WHERE m.id IN :keys AND m.kind = 'message' AND {OPTED_OUT}
+"""
+CANCEL_STOPPED = f"""
     UPDATE messages SET status = 'canceled', reason = :reason, finished_at = :now,
            lease_until = NULL
     WHERE id IN :keys AND attempt_id = :attempt_id AND status = 'sending' AND kind = 'message'
       AND {OPTED_OUT.replace("m.", "messages.")}
     RETURNING id, account_id, credits
-"""
-STARTED = """
-    UPDATE messages SET submitted_at = :now
-    WHERE id IN :keys AND attempt_id = :attempt_id AND status = 'sending'
-    RETURNING id
 """
 DEFER = sql.Statement("""
     UPDATE messages SET status = 'queued', due_at = :due_at, attempt_id = NULL,
@@ -150,6 +149,29 @@ APPLY_PENDING_PG = sql.Statement("""
       AND (m.status = 'sent' OR (m.status = 'delivered' AND b.status = 'undelivered'))
     RETURNING m.id
 """)
+# PostgreSQL: reports applied in one statement: those of known messages moved forward, the
+# rest stored to wait.
+APPLY_REPORTS_PG = sql.Statement("""
+    WITH incoming (gateway_id, status, at, error) AS (
+        SELECT * FROM unnest(CAST(:ids AS VARCHAR[]), CAST(:statuses AS VARCHAR[]),
+                             CAST(:ats AS TIMESTAMPTZ[]), CAST(:errors AS VARCHAR[]))
+    ), best AS (
+        SELECT DISTINCT ON (r.message_id) r.message_id, i.status, i.at, i.error
+        FROM incoming i JOIN gateway_refs r ON r.gateway_id = i.gateway_id
+        ORDER BY r.message_id, i.status = 'undelivered' DESC, i.at
+    ), waiting AS (
+        INSERT INTO pending_reports (gateway_id, status, at, error, received_at)
+        SELECT i.gateway_id, i.status, i.at, i.error, :now FROM incoming i
+        WHERE NOT EXISTS (SELECT 1 FROM gateway_refs r WHERE r.gateway_id = i.gateway_id)
+        ON CONFLICT DO NOTHING
+    )
+    UPDATE messages m SET status = b.status, finished_at = b.at,
+           reason = CASE WHEN b.status = 'undelivered' THEN b.error END
+    FROM best b
+    WHERE m.id = b.message_id
+      AND (m.status = 'sent' OR (m.status = 'delivered' AND b.status = 'undelivered'))
+    RETURNING m.id
+""")
 # Pending reports whose message became known (matched by `match_pending`).
 MATCHABLE = sql.Statement("""
     SELECT p.gateway_id FROM pending_reports p
@@ -178,29 +200,38 @@ class Claimed:
 @dataclass(frozen=True, slots=True)
 class Claim:
     messages: list[Claimed]
-    settled: int  # ended without sending: opted out (canceled) or of unknown outcome (failed)
+    settled: int  # ended without sending (opted out, unknown outcome), or reports matched
 
 
 def claim(session: Session, *, worker: str, now: datetime, limit: int, lease: timedelta) -> Claim:
-    """Claim up to `limit` due messages (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so workers
-    never wait on each other; SQLite's write lock serializes claims). In the same statement:
-    a message to a number opted out of its account is not handed out but canceled, and one
-    whose earlier submission had started is failed (both released). Messages outside quiet
-    hours now go back to wait for their next allowed time."""
+    """Claim up to `limit` due messages for a submission starting now (`FOR UPDATE SKIP
+    LOCKED` on PostgreSQL, so workers never wait on each other; SQLite's write lock serializes
+    claims). The statement that picks them also tells, of each, whether its number opted out
+    of its account (then it is canceled, not handed out) and whether an earlier attempt's
+    lease ran out (then it is failed: its outcome is unknown); both are released. Messages
+    outside quiet hours now go back to wait for their next allowed time. Reports that waited
+    for their message are matched first (`match_pending`)."""
     conn = sql.connection(session)
+    matched = match_pending(session)
     due = sql.rows(conn, DUE[conn.dialect.name], now=now, limit=limit)
     if not due:
-        return Claim([], 0)
+        return Claim([], matched)
     opted_out = [mid for mid, _, out in due if out]
     unknown = [mid for mid, resumed, out in due if resumed and not out]
-    settled = _settle(conn, opted_out, Status.CANCELED, OPTED_OUT_CANCELED, now)
+    settled = matched + _settle(conn, opted_out, Status.CANCELED, OPTED_OUT_CANCELED, now)
     settled += _settle(conn, unknown, Status.FAILED, UNKNOWN_OUTCOME, now)
     fresh = [mid for mid, resumed, out in due if not resumed and not out]
     if not fresh:
         return Claim([], settled)
     attempt_id = str(uuid.uuid4())
     rows = sql.rows_in(
-        conn, CLAIMED, fresh, attempt_id=attempt_id, worker=worker, lease_until=now + lease
+        conn,
+        CLAIMED,
+        fresh,
+        attempt_id=attempt_id,
+        worker=worker,
+        lease_until=now + lease,
+        now=now,
     )
     bodies = _broadcast_bodies(conn, {row[4] for row in rows if row[3] is None})
     claimed: list[Claimed] = []
@@ -245,23 +276,13 @@ def _broadcast_bodies(conn: Connection, ids: set[int]) -> dict[int, str]:
     return {row[0]: row[1] for row in found}
 
 
-def start(session: Session, *, messages: Sequence[Claimed], now: datetime) -> list[Claimed]:
-    """Record that the submission of `messages` starts now (to commit before the network
-    call); those opted out since the claim are canceled and released instead, and those whose
-    attempt was taken over are left out. The messages to submit."""
+def opted_out_among(session: Session, *, messages: Sequence[Claimed]) -> set[int]:
+    """Of claimed `messages`, those whose number opted out of the account since the claim
+    (checked right before the network call; `record` cancels them)."""
     if not messages:
-        return []
+        return set()
     conn = sql.connection(session)
-    started: set[int] = set()
-    for attempt_id, ids in _by_attempt(messages).items():
-        ended = sql.rows_in(
-            conn, START_OPTED_OUT, ids, attempt_id=attempt_id, reason=OPTED_OUT_CANCELED, now=now
-        )
-        _release(conn, ended, now)
-        started |= {
-            mid for (mid,) in sql.rows_in(conn, STARTED, ids, attempt_id=attempt_id, now=now)
-        }
-    return [m for m in messages if m.id in started]
+    return {mid for (mid,) in sql.rows_in(conn, STOPPED_AMONG, [m.id for m in messages])}
 
 
 def _by_attempt(messages: Sequence[Claimed]) -> dict[str, list[int]]:
@@ -272,12 +293,22 @@ def _by_attempt(messages: Sequence[Claimed]) -> dict[str, list[int]]:
 
 
 def record(
-    session: Session, *, results: Sequence[tuple[Claimed, SubmitResult]], now: datetime
+    session: Session,
+    *,
+    results: Sequence[tuple[Claimed, SubmitResult]],
+    now: datetime,
+    stopped: Sequence[Claimed] = (),
 ) -> None:
     """Record what the gateway answered for each message: sent (capture), retry later
-    (backoff, quiet hours kept) or failed (release). Only the attempt that claimed a message
+    (backoff, quiet hours kept) or failed (release); `stopped` (opted out before the network
+    call, not submitted) are canceled (release). Only the attempt that claimed a message
     records it; reports that came before its gateway ids wait for `match_pending`."""
     conn = sql.connection(session)
+    for attempt_id, ids in _by_attempt(stopped).items():
+        canceled = sql.rows_in(
+            conn, CANCEL_STOPPED, ids, attempt_id=attempt_id, reason=OPTED_OUT_CANCELED, now=now
+        )
+        _release(conn, canceled, now)
     accepted: dict[str, dict[int, tuple[Claimed, Accepted]]] = {}
     failed: dict[tuple[str, str], list[int]] = {}
     for message, result in results:
@@ -324,7 +355,8 @@ def _defer(
 
 def apply_reports(session: Session, *, reports: Sequence[StatusReport], now: datetime) -> int:
     """Apply delivery reports; those whose message is not known yet wait in
-    `pending_reports` (for a week) until its gateway ids are recorded. How many applied."""
+    `pending_reports` until its gateway ids are recorded (`match_pending`), or for a week
+    (`forget_pending`). How many messages moved."""
     if not reports:
         return 0
     conn = sql.connection(session)
@@ -332,6 +364,18 @@ def apply_reports(session: Session, *, reports: Sequence[StatusReport], now: dat
         (r.gateway_id, r.status): (r.gateway_id, r.status, r.at, (r.error or "")[:300] or None, now)
         for r in reports
     }
+    if conn.dialect.name == "postgresql":
+        ids, statuses, ats, errors, _ = zip(*rows.values(), strict=True)
+        moved = sql.rows(
+            conn,
+            APPLY_REPORTS_PG,
+            ids=list(ids),
+            statuses=list(statuses),
+            ats=list(ats),
+            errors=list(errors),
+            now=now,
+        )
+        return len(moved)
     sql.insert_many(
         conn,
         "pending_reports",
@@ -339,16 +383,21 @@ def apply_reports(session: Session, *, reports: Sequence[StatusReport], now: dat
         list(rows.values()),
         suffix="ON CONFLICT DO NOTHING",
     )
-    applied = _apply_pending(conn, list({r.gateway_id for r in reports}))
-    sql.write(conn, FORGET_PENDING, before=now - KEEP_PENDING_REPORTS)
-    return applied
+    return _apply_pending(conn, list({r.gateway_id for r in reports}))
+
+
+def forget_pending(session: Session, *, now: datetime) -> int:
+    """Forget reports that waited a week for a message never recorded (its submission's
+    outcome was unknown); how many."""
+    return sql.write(sql.connection(session), FORGET_PENDING, before=now - KEEP_PENDING_REPORTS)
 
 
 def match_pending(session: Session) -> int:
     """Apply the pending reports whose message's gateway ids are recorded now; how many.
 
     A report stored while another transaction records its message's ids (neither sees the
-    other's rows) is matched by the next call, in a transaction begun after both committed."""
+    other's rows) is matched by the next call, in a transaction begun after both committed:
+    every worker makes one at the start of each claim."""
     conn = sql.connection(session)
     found = [gid for (gid,) in sql.rows(conn, MATCHABLE)]
     return _apply_pending(conn, found) if found else 0
