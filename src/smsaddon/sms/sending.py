@@ -130,10 +130,19 @@ MATCHED = """
       AND EXISTS (SELECT 1 FROM gateway_refs r WHERE r.gateway_id = pending_reports.gateway_id)
     RETURNING gateway_id
 """
+# The best report per message (`best`: message_id, status, at, error) moves it forward.
+_MOVE_FORWARD = """
+    UPDATE messages m SET status = b.status, finished_at = b.at,
+           reason = CASE WHEN b.status = 'undelivered' THEN b.error END
+    FROM best b
+    WHERE m.id = b.message_id
+      AND (m.status = 'sent' OR (m.status = 'delivered' AND b.status = 'undelivered'))
+    RETURNING m.id
+"""
 # PostgreSQL: the same in one statement, one snapshot (in READ COMMITTED each statement has
 # its own: a DELETE after the UPDATEs could see gateway ids the UPDATEs did not, and forget
 # reports never applied). SQLite runs one writer at a time, so its three statements agree.
-APPLY_PENDING_PG = sql.Statement("""
+APPLY_PENDING_PG = sql.Statement(f"""
     WITH gone AS (
         DELETE FROM pending_reports p USING gateway_refs r
         WHERE r.gateway_id = p.gateway_id AND p.gateway_id = ANY(:keys)
@@ -142,16 +151,11 @@ APPLY_PENDING_PG = sql.Statement("""
         SELECT DISTINCT ON (message_id) message_id, status, at, error FROM gone
         ORDER BY message_id, status = 'undelivered' DESC, at
     )
-    UPDATE messages m SET status = b.status, finished_at = b.at,
-           reason = CASE WHEN b.status = 'undelivered' THEN b.error END
-    FROM best b
-    WHERE m.id = b.message_id
-      AND (m.status = 'sent' OR (m.status = 'delivered' AND b.status = 'undelivered'))
-    RETURNING m.id
+    {_MOVE_FORWARD}
 """)
 # PostgreSQL: reports applied in one statement: those of known messages moved forward, the
 # rest stored to wait.
-APPLY_REPORTS_PG = sql.Statement("""
+APPLY_REPORTS_PG = sql.Statement(f"""
     WITH incoming (gateway_id, status, at, error) AS (
         SELECT * FROM unnest(CAST(:ids AS VARCHAR[]), CAST(:statuses AS VARCHAR[]),
                              CAST(:ats AS TIMESTAMPTZ[]), CAST(:errors AS VARCHAR[]))
@@ -165,12 +169,7 @@ APPLY_REPORTS_PG = sql.Statement("""
         WHERE NOT EXISTS (SELECT 1 FROM gateway_refs r WHERE r.gateway_id = i.gateway_id)
         ON CONFLICT DO NOTHING
     )
-    UPDATE messages m SET status = b.status, finished_at = b.at,
-           reason = CASE WHEN b.status = 'undelivered' THEN b.error END
-    FROM best b
-    WHERE m.id = b.message_id
-      AND (m.status = 'sent' OR (m.status = 'delivered' AND b.status = 'undelivered'))
-    RETURNING m.id
+    {_MOVE_FORWARD}
 """)
 # Pending reports whose message became known (matched by `match_pending`).
 MATCHABLE = sql.Statement("""
