@@ -4,14 +4,21 @@ connection mid-batch, throttled parts sent again, refused binds backing off, TON
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from smsaddon.db import transaction
+from smsaddon import models
+from smsaddon.catalog import Catalog
+from smsaddon.db import make_engine, transaction
 from smsaddon.gateways import Accepted, GatewayUnavailable, Outbound, Refused, StatusReport
 from smsaddon.gateways.smpp import LOST, SmppConfig, SmppGateway, reference_of
 from smsaddon.gateways.smpp_codec import gsm7_text, parse_receipt
@@ -22,6 +29,7 @@ from tests.sending.conftest import GB, Sending
 from tests.sending.smpp_peer import Peer
 
 NOW = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -283,3 +291,35 @@ def test_a_reclaimed_message_is_never_resent_through_smpp(peer: Peer, world: Sen
     assert world.hold(message.id).state == "released"  # type: ignore[union-attr]
     assert peer.submitted == []
     gateway.close()
+
+
+@pytest.mark.parametrize("once", [False, True])
+def test_a_worker_ends_on_sigterm_and_does_not_spin(
+    peer: Peer, tmp_path: Path, catalog: Catalog, once: bool
+) -> None:
+    """Given a worker process on the SMPP gateway (a receipt nobody knows waiting, for
+    --once), when it gets SIGTERM, then it ends at once with status 0."""
+    url = f"sqlite:///{tmp_path / 'worker.db'}"
+    engine = make_engine(url)
+    models.Base.metadata.create_all(engine)
+    engine.dispose()
+    peer.send_receipt("nobody-knows")
+    env = {
+        **os.environ,
+        "SMSADDON_DATABASE_URL": url,
+        "SMSADDON_GATEWAY": "smpp",
+        "SMSADDON_SMPP_HOST": "127.0.0.1",
+        "SMSADDON_SMPP_PORT": str(peer.port),
+        "SMSADDON_SMPP_SYSTEM_ID": "smsaddon",
+        "SMSADDON_SMPP_PASSWORD": "secret",
+    }
+    args = ["worker", "--once"] if once else ["worker"]
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "smsaddon", *args], env=env, cwd=ROOT, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 60
+    while not peer.binds and worker.poll() is None:  # it is working
+        assert time.monotonic() < deadline, "the worker never bound"
+        time.sleep(0.05)
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(timeout=30) == 0, worker.stderr.read() if worker.stderr else ""
