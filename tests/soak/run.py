@@ -160,7 +160,7 @@ def run(seconds: float, seed_value: int = 1) -> Counts:
                 people.inject(from_e164=rng.choice(messaged), body="STOP", at=utcnow())
                 counts.stops += 1
             time.sleep(rng.uniform(0.5, 2.0))
-        _drain(engine, people, timeout=120)
+        _drain(engine, people, timeout=300)
         processes.stop()
         processes = None
         counts.checks = _check(engine, store)

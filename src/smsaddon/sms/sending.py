@@ -215,8 +215,8 @@ def claim(session: Session, *, worker: str, now: datetime, limit: int, lease: ti
     due = sql.rows(conn, DUE[conn.dialect.name], now=now, limit=limit)
     if not due:
         return Claim([], matched)
-    opted_out = [mid for mid, _, out in due if out]
-    unknown = [mid for mid, resumed, out in due if resumed and not out]
+    unknown = [mid for mid, resumed, _ in due if resumed]  # the carrier may have it
+    opted_out = [mid for mid, resumed, out in due if out and not resumed]
     settled = matched + _settle(conn, opted_out, Status.CANCELED, OPTED_OUT_CANCELED, now)
     settled += _settle(conn, unknown, Status.FAILED, UNKNOWN_OUTCOME, now)
     fresh = [mid for mid, resumed, out in due if not resumed and not out]
