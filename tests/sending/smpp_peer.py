@@ -43,6 +43,9 @@ class Peer:
     throttle: set[int] = field(default_factory=set)  # the n-th submit_sm (from 1) is refused
     throttle_all_after: int | None = None  # refuse every submit_sm after this many
     offered: int = 0  # submit_sm received, refused ones included
+    answer_in_groups_of: int = 1  # answers submit_sm only once this many wait for an answer
+    most_waiting: int = 0  # the most submit_sm that waited for an answer at once
+    _waiting: list[tuple[int, Submitted]] = field(default_factory=list)
     answered: list[int] = field(default_factory=list)  # sequences of deliver_sm_resp received
     _unanswered: dict[int, bytes] = field(default_factory=dict)  # sequence -> deliver_sm body
     _sock: socket.socket | None = None
@@ -91,7 +94,7 @@ class Peer:
 
     def _session(self, conn: socket.socket) -> None:
         sequence = 1000 + 1000 * len(self.binds)
-        bound = False
+        bound, self._waiting = False, []  # what an earlier connection sent is not answered
         while not self._stop.is_set():
             while bound and self._outbound:
                 sequence += 1
@@ -135,15 +138,21 @@ class Peer:
                     continue
                 submitted = _parse_submit(body, f"peer-{len(self.submitted) + 1}")
                 self.submitted.append(submitted)
-                conn.sendall(
-                    _frame(SUBMIT_SM_RESP, 0, seq, submitted.message_id.encode() + b"\x00")
-                )
-                sequence += 1
-                self._deliver(
-                    conn,
-                    sequence,
-                    _receipt(submitted.message_id, submitted.destination, self.receipt_status),
-                )
+                self._waiting.append((seq, submitted))
+                self.most_waiting = max(self.most_waiting, len(self._waiting))
+                if len(self._waiting) < self.answer_in_groups_of:
+                    continue
+                for answered, done in self._waiting:
+                    conn.sendall(
+                        _frame(SUBMIT_SM_RESP, 0, answered, done.message_id.encode() + b"\x00")
+                    )
+                    sequence += 1
+                    self._deliver(
+                        conn,
+                        sequence,
+                        _receipt(done.message_id, done.destination, self.receipt_status),
+                    )
+                self._waiting = []
 
     def _deliver(self, conn: socket.socket, sequence: int, body: bytes) -> None:
         self._unanswered[sequence] = body

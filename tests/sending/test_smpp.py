@@ -150,6 +150,24 @@ def test_a_part_refused_every_time_fails_the_message_whole(peer: Peer) -> None:
     gateway.close()
 
 
+def test_no_more_than_the_window_of_submit_sm_waits_for_an_answer(peer: Peer) -> None:
+    """Given an SMSC that answers only once three submit_sm wait, a window of 2 never sends a
+    third (the batch times out, its fate unknown); a window of 3 goes through, reading the
+    answers and receipts that come while it writes."""
+    peer.answer_in_groups_of = 3
+    batch = [Outbound(f"m{i}", f"+4474001234{i:02d}", "Hi") for i in range(6)]
+    narrow = _gateway(peer, window=2, timeout=0.5)
+    results = narrow.submit(batch, now=NOW)
+    assert peer.most_waiting == 2 and len(peer.submitted) == 2
+    assert [r.retryable for r in results if isinstance(r, Refused)] == [False] * 2 + [True] * 4
+    narrow.close()
+    peer.answer_in_groups_of, peer.submitted, peer.most_waiting = 3, [], 0
+    wide = _gateway(peer, window=3)
+    assert all(isinstance(r, Accepted) for r in wide.submit(batch, now=NOW))
+    assert peer.most_waiting == 3 and len(_collect(wide, 6)) == 6
+    wide.close()
+
+
 def test_references_come_from_the_message_id_in_every_process(peer: Peer) -> None:
     for key in ("m41", "m42", "m298"):  # each from a process of its own
         gateway = _gateway(peer)
