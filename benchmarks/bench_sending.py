@@ -224,6 +224,7 @@ def throughput(fresh: Callable[[], AbstractContextManager[Engine]], workers: int
 BEFORE_SCRIPT = """
 import multiprocessing, time
 from benchmarks.bench_sending import *
+from benchmarks.bench_sending import _drain_process, _sqlite
 from benchmarks.databases import postgres_engine
 catalog = load_catalog(DEFAULT_CATALOG)
 with {fresh}() as engine:
@@ -263,8 +264,10 @@ def before(label: str, workers: int) -> float:
         )
         env = {**os.environ, "PYTHONPATH": f"{folder}/src{os.pathsep}{folder}"}
         done = subprocess.run(
-            [sys.executable, "-c", script], cwd=folder, env=env, check=True, capture_output=True
+            [sys.executable, "-c", script], cwd=folder, env=env, capture_output=True
         )
+        if done.returncode:
+            raise RuntimeError(f"the design before failed to run:\n{done.stderr.decode()}")
         return float(done.stdout.decode().split()[-1])
 
 
