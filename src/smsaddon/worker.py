@@ -93,12 +93,13 @@ class Worker:
             return 0
 
         def apply(session: Session) -> None:
-            sending.apply_reports(session, reports=found.reports, now=now)
+            at = self.clock()  # each try's own time: an opt-out is dated when it is written
+            sending.apply_reports(session, reports=found.reports, now=at)
             for inbound in found.inbound:
-                sending.receive(session, inbound=inbound, now=now)
+                sending.receive(session, inbound=inbound, now=at)
 
         if self._commit(apply):
-            self.gateway.ack(found.receipts(), now=now)
+            self.gateway.ack(found.receipts(), now=self.clock())
         return len(found)
 
     def _commit(self, work: Callable[[Session], object]) -> bool:

@@ -224,10 +224,13 @@ class Simulator:
         return found
 
     def ack(self, receipts: Sequence[str], *, now: datetime) -> None:
+        """Acknowledged: never handed out again. The carrier notes when, on its own clock
+        (after the taker's commit: the soak dates a STOP by it)."""
+        at = time.time()
         with self._store.write() as db:
             db.executemany(
                 "UPDATE outbox SET acked = ? WHERE id = ? AND acked IS NULL",
-                [(now.timestamp(), r) for r in receipts],
+                [(at, r) for r in receipts],
             )
 
     def close(self) -> None:
