@@ -6,7 +6,7 @@ PY := .venv/bin/python
 DEMO_PASSWORD ?= demo-password
 export SMSADDON_DATABASE_URL ?= sqlite:///smsaddon.db
 
-.PHONY: setup test-deps run test lint bench clean
+.PHONY: setup test-deps run test lint bench soak clean
 
 $(UV):
 	python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
@@ -37,5 +37,10 @@ test: test-deps lint
 bench: test-deps
 	$(PY) -m benchmarks
 
+# About 3 minutes of faults against serve and two workers on PostgreSQL, then the checks.
+soak: setup
+	$(PY) -m tests.soak.run --seconds 180
+
 clean:
-	rm -rf .venv .mypy_cache .pytest_cache .ruff_cache tests/oracle/node_modules smsaddon.db*
+	rm -rf .venv .mypy_cache .pytest_cache .ruff_cache tests/oracle/node_modules smsaddon.db* \
+		smsaddon-carrier.db*

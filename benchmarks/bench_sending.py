@@ -1,15 +1,23 @@
 """Sending: a 100,000-recipient broadcast priced, held and queued in one transaction (baseline:
 one transaction per message through `send_message`, on a sample, scaled); and messages per
-second end to end through the simulator, queued to delivered (baseline: one message per
-claim), on SQLite and PostgreSQL, and with 2 worker processes on PostgreSQL."""
+second end to end through the simulator, queued to delivered, on SQLite and PostgreSQL, and
+with 2 worker processes on PostgreSQL. The throughput's baseline is the design before
+submissions were recorded as started and reports acknowledged after commit (commit
+BEFORE, its in-process carrier and per-report updates): its own code, checked out from git
+and run in this same `make bench` in a subprocess."""
 
 from __future__ import annotations
 
 import multiprocessing
+import os
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,6 +36,8 @@ from smsaddon.sms.models import Contact, ContactList, ContactListMember, Message
 from smsaddon.sms.quiet_hours import time_zones_for
 from smsaddon.worker import Worker
 
+BEFORE = "d2f4f89"  # the design measured as the baseline of the throughput rows
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RECIPIENTS = 100_000
 SAMPLE = 2_000
 THROUGHPUT = 20_000
@@ -130,21 +140,28 @@ def one_by_one(sessions: sessionmaker[Session], catalog: Catalog, count: int) ->
             )
 
 
-def drain(sessions: sessionmaker[Session], batch_size: int) -> int:
-    """Send everything queued through the simulator, until delivered; the messages sent."""
-    carrier = Simulator(SimulatorConfig(dlr_delay=0, rules=(), replies=()))
+def drain(sessions: sessionmaker[Session], batch_size: int, store: str | None = None) -> int:
+    """Send everything queued through the simulator (its memory in `store`, shared by every
+    process, as in production), until delivered; the messages delivered."""
+    config = SimulatorConfig(
+        dlr_delay=0, rules=(), replies=(), store=Path(store) if store else None
+    )
+    carrier = Simulator(config)
     worker = Worker(sessions, carrier, batch_size=batch_size, clock=lambda: NOW)
     worker.drain(timeout=3600)
+    carrier.close()
+    return delivered(sessions)
+
+
+def delivered(sessions: sessionmaker[Session]) -> int:
     with transaction(sessions) as s:
-        return int(
-            s.scalar(select(func.count()).select_from(Message).where(Message.status == "delivered"))
-            or 0
-        )
+        query = select(func.count()).select_from(Message).where(Message.status == "delivered")
+        return int(s.scalar(query) or 0)
 
 
-def _drain_process(url: str) -> None:
+def _drain_process(url: str, store: str) -> None:
     engine = make_engine(url)
-    drain(session_factory(engine), 500)
+    drain(session_factory(engine), 500, store)
     engine.dispose()
 
 
@@ -176,49 +193,96 @@ def broadcast_rows(
     ]
 
 
-def throughput_rows(
-    label: str, fresh: Callable[[], AbstractContextManager[Engine]], workers: int = 1
-) -> list[Row]:
+def throughput(fresh: Callable[[], AbstractContextManager[Engine]], workers: int = 1) -> float:
+    """Messages per second from queued to delivered, with `workers` worker processes."""
     catalog = load_catalog(DEFAULT_CATALOG)
-    with fresh() as engine:
+    with fresh() as engine, tempfile.TemporaryDirectory() as folder:
         populate(engine, THROUGHPUT)
         sessions = session_factory(engine)
         broadcast(sessions, catalog)
+        store = str(Path(folder) / "carrier.db")
         start = time.perf_counter()
         if workers == 1:
-            sent = drain(sessions, 500)
+            sent = drain(sessions, 500, store)
         else:
             url = engine.url.render_as_string(hide_password=False)
             spawn = multiprocessing.get_context("spawn")
-            processes = [spawn.Process(target=_drain_process, args=(url,)) for _ in range(workers)]
+            processes = [
+                spawn.Process(target=_drain_process, args=(url, store)) for _ in range(workers)
+            ]
             for process in processes:
                 process.start()
             for process in processes:
                 process.join()
-            with transaction(sessions) as s:
-                sent = int(
-                    s.scalar(
-                        select(func.count())
-                        .select_from(Message)
-                        .where(Message.status == "delivered")
-                    )
-                    or 0
-                )
+            sent = delivered(sessions)
         rate = sent / (time.perf_counter() - start)
         assert sent == THROUGHPUT, sent
-    with fresh() as engine:
-        populate(engine, SAMPLE)
-        sessions = session_factory(engine)
-        broadcast(sessions, catalog)
-        start = time.perf_counter()
-        baseline = drain(sessions, 1) / (time.perf_counter() - start)
+    return rate
+
+
+# Run inside the design at BEFORE: its own populate, broadcast and worker(s), timed as above.
+BEFORE_SCRIPT = """
+import multiprocessing, time
+from benchmarks.bench_sending import *
+from benchmarks.bench_sending import _drain_process, _sqlite
+from benchmarks.databases import postgres_engine
+catalog = load_catalog(DEFAULT_CATALOG)
+with {fresh}() as engine:
+    populate(engine, THROUGHPUT)
+    sessions = session_factory(engine)
+    broadcast(sessions, catalog)
+    start = time.perf_counter()
+    if {workers} == 1:
+        sent = drain(sessions, 500)
+    else:
+        url = engine.url.render_as_string(hide_password=False)
+        spawn = multiprocessing.get_context("spawn")
+        processes = [spawn.Process(target=_drain_process, args=(url,)) for _ in range({workers})]
+        for process in processes:
+            process.start()
+        for process in processes:
+            process.join()
+        with transaction(sessions) as s:
+            sent = s.scalar(select(func.count()).select_from(Message)
+                            .where(Message.status == "delivered"))
+    print(sent / (time.perf_counter() - start))
+"""
+
+
+def before(label: str, workers: int) -> float:
+    """The throughput of the design at BEFORE, run from its own code in a subprocess."""
+    with tempfile.TemporaryDirectory() as folder:
+        archive = subprocess.run(
+            ["git", "archive", BEFORE, "src", "benchmarks"],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+        subprocess.run(["tar", "-x", "-C", folder], input=archive.stdout, check=True)
+        script = BEFORE_SCRIPT.format(
+            fresh="_sqlite" if label == "SQLite" else "postgres_engine", workers=workers
+        )
+        env = {**os.environ, "PYTHONPATH": f"{folder}/src{os.pathsep}{folder}"}
+        done = subprocess.run(
+            [sys.executable, "-c", script], cwd=folder, env=env, capture_output=True
+        )
+        if done.returncode:
+            raise RuntimeError(f"the design before failed to run:\n{done.stderr.decode()}")
+        return float(done.stdout.decode().split()[-1])
+
+
+def throughput_rows(
+    label: str, fresh: Callable[[], AbstractContextManager[Engine]], workers: int = 1
+) -> list[Row]:
+    rate = throughput(fresh, workers)
+    baseline = before(label, workers)
     name = f"messages/s queued to delivered, simulator ({label}, {workers} worker"
     return [
         Row(
-            name + ("s)" if workers > 1 else ")"),
+            name + ("s)" if workers > 1 else ")") + f", {rate / baseline:.2f}x the design before",
             rate,
             "msg/s",
-            "one message per claim",
+            f"the design before ({BEFORE})",
             baseline,
             f">= {2000 * workers:,}/s",
             rate >= 2000 * workers,

@@ -99,16 +99,20 @@ def invoke(*args: str, stdin: str | None = None) -> Any:
     return runner.invoke(app, list(args), input=stdin, env={"COLUMNS": "200"})
 
 
-def test_segments_json_applies_the_segment_cap() -> None:
-    # The catalog's cap is 10 segments: 1,531 GSM characters take 11.
-    stdin = json.dumps({"text": "a" * 1531}) + "\n"
-    refused = invoke("segments", "--json", stdin=stdin)
-    assert refused.exit_code == 0
-    assert json.loads(refused.stdout) == {
-        "error": "The message takes 11 segments; the limit is 10. Shorten it."
-    }
+def test_segments_json_counts_any_length_and_says_when_it_is_over_the_cap() -> None:
+    # The catalog's cap is 10 segments: 1,531 GSM characters take 11, 1,530 take 10.
+    stdin = json.dumps({"text": "a" * 1531}) + "\n" + json.dumps({"text": "a" * 1530}) + "\n"
+    counted = invoke("segments", "--json", stdin=stdin)
+    assert counted.exit_code == 0
+    over, at_cap = (json.loads(line) for line in counted.stdout.splitlines())
+    assert over == {"encoding": "GSM-7", "units": 1531, "segments": 11, "over_limit": True}
+    assert at_cap == {"encoding": "GSM-7", "units": 1530, "segments": 10}
     allowed = invoke("segments", "--json", "--segment-cap", "11", stdin=stdin)
-    assert json.loads(allowed.stdout) == {"encoding": "GSM-7", "units": 1531, "segments": 11}
+    assert json.loads(allowed.stdout.splitlines()[0]) == {
+        "encoding": "GSM-7",
+        "units": 1531,
+        "segments": 11,
+    }
 
 
 def test_segments_json_with_a_text_argument_answers_for_it() -> None:

@@ -12,6 +12,7 @@ from smsaddon.errors import ConfigError
 DEFAULT_DATABASE_URL = "sqlite:///smsaddon.db"
 DEFAULT_CATALOG = Path(__file__).parent / "catalog" / "data" / "catalog-2026-11.json"
 INSECURE_DEV_KEY = "dev-only-insecure-secret-key-change-me"
+DEFAULT_CARRIER_STORE = Path("smsaddon-carrier.db")
 
 
 @dataclass(frozen=True)
@@ -34,14 +35,20 @@ class GatewaySettings:
     kind: str = "simulator"
     simulator_seed: int = 0
     simulator_dlr_delay: int = 2  # seconds
-    simulator_journal: Path | None = None
+    simulator_store: Path = DEFAULT_CARRIER_STORE  # the carrier's memory, shared by processes
     simulator_latency_ms: int = 0
+    simulator_pause: Path | None = None  # a test hook: see gateways/simulator.py
     smpp_host: str = ""
     smpp_port: int = 2775
     smpp_system_id: str = ""
     smpp_password: str = ""
     smpp_source_addr: str = ""
     smpp_tps: int = 50  # submit_sm per second per connection
+    smpp_window: int = 10  # submit_sm outstanding (sent, not answered) at most
+    smpp_source_ton: int | None = None  # None: from the address (see gateways/smpp.py)
+    smpp_source_npi: int | None = None
+    smpp_dest_ton: int = 1  # international
+    smpp_dest_npi: int = 1  # ISDN (E.164)
 
 
 def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
@@ -55,6 +62,10 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -
     if not low <= value <= high:
         raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
     return value
+
+
+def _optional_int(env: Mapping[str, str], name: str, low: int, high: int) -> int | None:
+    return None if not env.get(name) else _int(env, name, 0, low, high)
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -95,12 +106,13 @@ def _gateway(env: Mapping[str, str]) -> GatewaySettings:
     kind = env.get("SMSADDON_GATEWAY") or "simulator"
     if kind not in ("simulator", "smpp"):
         raise ConfigError(f"SMSADDON_GATEWAY must be 'simulator' or 'smpp', got {kind!r}")
-    journal = env.get("SMSADDON_SIMULATOR_JOURNAL")
+    pause = env.get("SMSADDON_SIMULATOR_PAUSE")
     settings = GatewaySettings(
         kind=kind,
         simulator_seed=_int(env, "SMSADDON_SIMULATOR_SEED", 0, 0, 2**31),
         simulator_dlr_delay=_int(env, "SMSADDON_SIMULATOR_DLR_DELAY", 2, 0, 86400),
-        simulator_journal=Path(journal) if journal else None,
+        simulator_store=Path(env.get("SMSADDON_SIMULATOR_STORE") or DEFAULT_CARRIER_STORE),
+        simulator_pause=Path(pause) if pause else None,
         simulator_latency_ms=_int(env, "SMSADDON_SIMULATOR_LATENCY_MS", 0, 0, 60000),
         smpp_host=env.get("SMSADDON_SMPP_HOST") or "",
         smpp_port=_int(env, "SMSADDON_SMPP_PORT", 2775, 1, 65535),
@@ -108,6 +120,11 @@ def _gateway(env: Mapping[str, str]) -> GatewaySettings:
         smpp_password=env.get("SMSADDON_SMPP_PASSWORD") or "",
         smpp_source_addr=env.get("SMSADDON_SMPP_SOURCE_ADDR") or "",
         smpp_tps=_int(env, "SMSADDON_SMPP_TPS", 50, 1, 10000),
+        smpp_window=_int(env, "SMSADDON_SMPP_WINDOW", 10, 1, 1000),
+        smpp_source_ton=_optional_int(env, "SMSADDON_SMPP_SOURCE_TON", 0, 6),
+        smpp_source_npi=_optional_int(env, "SMSADDON_SMPP_SOURCE_NPI", 0, 18),
+        smpp_dest_ton=_int(env, "SMSADDON_SMPP_DEST_TON", 1, 0, 6),
+        smpp_dest_npi=_int(env, "SMSADDON_SMPP_DEST_NPI", 1, 0, 18),
     )
     if kind == "smpp":
         for name, value in (

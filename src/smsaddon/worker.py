@@ -1,9 +1,14 @@
-"""The worker: claim a batch, submit it outside any transaction, record the outcome, then
-collect delivery reports and inbound replies. Any number of workers share one queue.
+"""The worker: claim a batch, start it, submit it outside any transaction, record the outcome,
+then collect delivery reports and inbound replies and acknowledge them once committed. Any
+number of workers, in any number of processes, share one queue.
 
-A message whose previous worker stopped mid-submission (its lease ran out) is submitted again
-only to an idempotent gateway (which answers the first result and does not send it twice);
-with any other gateway its outcome is unknown, so it fails, is released, and is never resent.
+Each step is its own transaction: the claim (the intent to submit, committed before the
+network call, see `sms.sending`), the record of the answers, the reports received. A
+record that fails on a dropped database connection is tried again (the answers are in
+memory) until it commits or the lease runs out; after that the message's outcome is unknown
+and the next claim fails it rather than sending it twice. Reports and inbound messages are
+acknowledged to the gateway only after their transaction committed, so a failure there loses
+nothing: the gateway hands them out again.
 """
 
 from __future__ import annotations
@@ -16,23 +21,17 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from smsaddon import compliance
 from smsaddon.db import transaction, utcnow
-from smsaddon.gateways.base import (
-    Gateway,
-    GatewayUnavailable,
-    Outbound,
-    Refused,
-    StatusReport,
-    SubmitResult,
-)
+from smsaddon.gateways.base import Gateway, GatewayUnavailable, Outbound, SubmitResult
 from smsaddon.sms import sending
 from smsaddon.sms.sending import Claimed
 
 log = logging.getLogger("smsaddon.worker")
-KEEP_UNMATCHED = timedelta(minutes=10)
+RETRY_DB = (OperationalError, InterfaceError)  # a dropped connection, a locked database
 
 
 class Worker:
@@ -46,6 +45,7 @@ class Worker:
         lease: timedelta = timedelta(seconds=60),
         clock: Callable[[], datetime] = utcnow,
         reviewer: compliance.Reviewer | None = None,
+        stop: threading.Event | None = None,
     ) -> None:
         self.sessions = sessions
         self.reviewer = reviewer
@@ -54,7 +54,7 @@ class Worker:
         self.batch_size = batch_size
         self.lease = lease
         self.clock = clock
-        self._unmatched: list[tuple[datetime, StatusReport]] = []
+        self.stop = stop or threading.Event()
 
     def step(self) -> int:
         """One round: a batch sent and the reports collected; how much work was done."""
@@ -62,49 +62,63 @@ class Worker:
 
     def send_batch(self) -> int:
         with transaction(self.sessions) as session:
-            claimed = sending.claim(
+            claim = sending.claim(
                 session, worker=self.name, now=self.clock(), limit=self.batch_size, lease=self.lease
             )
-        if not claimed:
-            return 0
-        results = self._submit(claimed)
-        with transaction(self.sessions) as session:
-            sending.record(session, results=results, now=self.clock())
-        return len(claimed)
+        if not claim.messages:
+            return claim.settled
+        with transaction(self.sessions) as session:  # the STOP barrier, again, just before
+            stopped = sending.opted_out_among(session, messages=claim.messages)
+        results = self._submit([m for m in claim.messages if m.id not in stopped])
+        held = [m for m in claim.messages if m.id in stopped]
+        self._commit(lambda s: sending.record(s, results=results, now=self.clock(), stopped=held))
+        return claim.settled + len(claim.messages)
 
-    def _submit(self, claimed: list[Claimed]) -> list[tuple[Claimed, SubmitResult]]:
-        unknown = [c for c in claimed if c.reclaimed and not self.gateway.idempotent]
-        batch = [c for c in claimed if c not in unknown]
-        results: list[tuple[Claimed, SubmitResult]] = [
-            (c, sending.unknown_outcome(c)) for c in unknown
-        ]
-        if not batch:
-            return results
-        outbound = [Outbound(c.key, c.to, c.body) for c in batch]
+    def _submit(self, messages: list[Claimed]) -> list[tuple[Claimed, SubmitResult]]:
+        if not messages:
+            return []
+        outbound = [Outbound(m.key, m.to, m.body) for m in messages]
         try:
             answers = self.gateway.submit(outbound, now=self.clock())
         except GatewayUnavailable as exc:
             log.warning("gateway unavailable: %s", exc)
-            answers = [Refused(c.key, f"gateway unavailable: {exc}", True) for c in batch]
-        return results + list(zip(batch, answers, strict=True))
+            answers = [exc.refusal(m.key) for m in outbound]
+        return list(zip(messages, answers, strict=True))
 
     def collect(self) -> int:
+        """Apply the reports and inbound messages the gateway has, then acknowledge them."""
         now = self.clock()
         found = self.gateway.collect(now=now)
-        reports = [r for _, r in self._unmatched] + found.reports
-        if not reports and not found.inbound:
+        if not found:
             return 0
-        with transaction(self.sessions) as session:
-            unmatched = sending.apply_reports(session, reports=reports)
+
+        def apply(session: Session) -> None:
+            at = self.clock()  # each try's own time: an opt-out is dated when it is written
+            sending.apply_reports(session, reports=found.reports, now=at)
             for inbound in found.inbound:
-                sending.receive(session, inbound=inbound, now=now)
-        first_seen = {id(r): t for t, r in self._unmatched}
-        self._unmatched = [
-            (first_seen.get(id(r), now), r)
-            for r in unmatched
-            if now - first_seen.get(id(r), now) < KEEP_UNMATCHED
-        ]
-        return len(found.reports) + len(found.inbound)
+                sending.receive(session, inbound=inbound, now=at)
+
+        if self._commit(apply):
+            self.gateway.ack(found.receipts(), now=self.clock())
+        return len(found)
+
+    def _commit(self, work: Callable[[Session], object]) -> bool:
+        """Run `work` in a transaction; after a dropped connection again, with a growing
+        pause, until it commits (True) or a lease's time has passed (False)."""
+        deadline = time.monotonic() + self.lease.total_seconds()
+        pause = 0.05
+        while True:
+            try:
+                with transaction(self.sessions) as session:
+                    work(session)
+                return True
+            except RETRY_DB as exc:
+                if time.monotonic() + pause > deadline:
+                    log.error("gave up writing to the database: %s", exc)
+                    return False
+                log.warning("database write failed, trying again: %s", exc)
+                time.sleep(pause)
+                pause = min(pause * 2, 1.0)
 
     def review_registrations(self) -> int:
         """Apply the 10DLC reviewer's decisions that have come due; how many."""
@@ -113,9 +127,22 @@ class Worker:
         with transaction(self.sessions) as session:
             return compliance.review_due(session, reviewer=self.reviewer, now=self.clock())
 
-    def run(self, stop: threading.Event, *, idle: float = 0.2, review_every: float = 5.0) -> None:
+    def housekeeping(self) -> None:
+        """What runs every few seconds: due 10DLC decisions, reports waited for too long."""
+        self.review_registrations()
+        with transaction(self.sessions) as session:
+            sending.forget_pending(session, now=self.clock())
+
+    def run(
+        self,
+        stop: threading.Event | None = None,
+        *,
+        idle: float = 0.2,
+        review_every: float = 5.0,
+    ) -> None:
         """Work until `stop` is set; sleep `idle` seconds when there is nothing to do, and
-        apply due registration decisions every `review_every` seconds."""
+        do the housekeeping every `review_every` seconds."""
+        stop = stop or self.stop
         log.info("worker %s started", self.name)
         next_review = 0.0
         while not stop.is_set():
@@ -123,7 +150,7 @@ class Worker:
                 busy = self.step()
                 if time.monotonic() >= next_review:
                     next_review = time.monotonic() + review_every
-                    self.review_registrations()
+                    self.housekeeping()
             except Exception:  # a bad round must not end the worker; the lease covers it
                 log.exception("worker round failed")
                 busy = 0
@@ -132,9 +159,8 @@ class Worker:
         log.info("worker %s stopped", self.name)
 
     def drain(self, *, timeout: float = 30.0) -> None:
-        """Work until nothing is due and nothing is pending (tests and benchmarks)."""
+        """Work until nothing is due now, or until stopped (tests, benchmarks, `--once`)."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if not self.step() and not self._unmatched:
-                return
-        raise TimeoutError("the queue did not drain in time")
+        while not self.stop.is_set() and self.step():
+            if time.monotonic() > deadline:
+                raise TimeoutError("the queue did not drain in time")

@@ -137,10 +137,12 @@ def test_estimate_prices_per_country_and_lists_the_refused(api: Api) -> None:
         who="member@demo.test",
     ).json()
     assert (body["encoding"], body["segments"]) == ("GSM-7", 3)
-    assert {c["code"]: c["credits"] for c in body["countries"]} == {"US": 3, "GB": 15}
-    assert (body["recipients"], body["duplicates"], body["total_credits"]) == (2, 1, 18)
+    assert {c["code"]: c["credits"] for c in body["countries"]} == {"GB": 15}
+    assert (body["recipients"], body["duplicates"], body["total_credits"]) == (1, 1, 15)
     assert [r["given"] for r in body["invalid"]] == ["+1 555"]
     assert [(u["region"], u["e164"]) for u in body["unsupported"]] == [("CN", "+8613812345678")]
+    assert body["unregistered"] == ["+14155552671"]  # no approved 10DLC campaign: not sent
+    assert body["excluded"] == {"invalid": 1, "duplicate": 1, "unsupported": 1, "unregistered": 1}
     assert (body["available_credits"], body["enough_credits"]) == (0, False)
 
 
@@ -159,7 +161,8 @@ def test_estimate_reads_national_numbers_in_the_default_region(api: Api) -> None
         "/api/v1/estimate",
         {"text": "Hi 👋", "recipients": ["(415) 555-2671"], "default_region": "US"},
     ).json()
-    assert (body["encoding"], body["total_credits"]) == ("UCS-2", 1)
+    assert (body["encoding"], body["total_credits"]) == ("UCS-2", 0)
+    assert body["unregistered"] == ["+14155552671"]
 
 
 @pytest.mark.parametrize("text", ["x" * 1531, "😀" * 336])

@@ -1,6 +1,8 @@
 """A small SMPP 3.4 server on 127.0.0.1 for tests, on raw sockets (independent of smpplib):
-binds, answers submit_sm with an id and then a delivery receipt, answers enquire_link, and can
-drop the connection after a given number of submit_sm (without answering the last)."""
+binds (or refuses them), answers submit_sm with an id and then a delivery receipt (or refuses
+chosen ones as throttled), answers enquire_link, can drop the connection after a given number
+of submit_sm (without answering the last), and sends a deliver_sm again on the next bind until
+it is answered with deliver_sm_resp."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from dataclasses import dataclass, field
 BIND_TRANSCEIVER, BIND_TRANSCEIVER_RESP = 0x00000009, 0x80000009
 SUBMIT_SM, SUBMIT_SM_RESP = 0x00000004, 0x80000004
 DELIVER_SM, DELIVER_SM_RESP = 0x00000005, 0x80000005
+THROTTLED = 0x00000058
 ENQUIRE_LINK, ENQUIRE_LINK_RESP = 0x00000015, 0x80000015
 UNBIND, UNBIND_RESP = 0x00000006, 0x80000006
 
@@ -24,6 +27,8 @@ class Submitted:
     registered_delivery: int
     short_message: bytes
     message_id: str
+    source: tuple[int, int, str] = (0, 0, "")  # TON, NPI, address
+    dest_ton_npi: tuple[int, int] = (0, 0)
 
 
 @dataclass
@@ -34,6 +39,15 @@ class Peer:
     enquire_links: int = 0
     drop_after: int | None = None  # close the connection on this many-th submit_sm
     receipt_status: str = "DELIVRD"
+    refuse_binds: int = 0  # a status to refuse every bind with (0: accept)
+    throttle: set[int] = field(default_factory=set)  # the n-th submit_sm (from 1) is refused
+    throttle_all_after: int | None = None  # refuse every submit_sm after this many
+    offered: int = 0  # submit_sm received, refused ones included
+    answer_in_groups_of: int = 1  # answers submit_sm only once this many wait for an answer
+    most_waiting: int = 0  # the most submit_sm that waited for an answer at once
+    _waiting: list[tuple[int, Submitted]] = field(default_factory=list)
+    answered: list[int] = field(default_factory=list)  # sequences of deliver_sm_resp received
+    _unanswered: dict[int, bytes] = field(default_factory=dict)  # sequence -> deliver_sm body
     _sock: socket.socket | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
     _outbound: list[bytes] = field(default_factory=list)
@@ -57,6 +71,12 @@ class Peer:
         """An inbound (mobile-originated) message, sent on the next chance."""
         self._outbound.append(_deliver_sm(source, "15005550006", 0, text.encode("latin-1")))
 
+    def send_receipt(self, message_id: str, status: str = "DELIVRD") -> None:
+        self._outbound.append(_receipt(message_id, "447400123456", status))
+
+    def unanswered(self) -> int:
+        return len(self._unanswered)
+
     def _serve(self) -> None:
         assert self._sock is not None
         while not self._stop.is_set():
@@ -73,11 +93,12 @@ class Peer:
                 conn.close()
 
     def _session(self, conn: socket.socket) -> None:
-        sequence = 1000
+        sequence = 1000 + 1000 * len(self.binds)
+        bound, self._waiting = False, []  # what an earlier connection sent is not answered
         while not self._stop.is_set():
-            while self._outbound:
+            while bound and self._outbound:
                 sequence += 1
-                conn.sendall(_frame(DELIVER_SM, 0, sequence, self._outbound.pop(0)))
+                self._deliver(conn, sequence, self._outbound.pop(0))
             try:
                 header = _read(conn, 16)
             except TimeoutError:
@@ -88,7 +109,17 @@ class Peer:
                 system_id, rest = _cstring(body)
                 password, _ = _cstring(rest)
                 self.binds.append((system_id, password))
-                conn.sendall(_frame(BIND_TRANSCEIVER_RESP, 0, seq, b"peer\x00"))
+                conn.sendall(_frame(BIND_TRANSCEIVER_RESP, self.refuse_binds, seq, b"peer\x00"))
+                if self.refuse_binds:
+                    return
+                bound = True
+                waiting, self._unanswered = list(self._unanswered.values()), {}
+                for again in waiting:  # not answered on an earlier bind: sent again
+                    sequence += 1
+                    self._deliver(conn, sequence, again)
+            elif command == DELIVER_SM_RESP:
+                self.answered.append(seq)
+                self._unanswered.pop(seq, None)
             elif command == ENQUIRE_LINK:
                 self.enquire_links += 1
                 conn.sendall(_frame(ENQUIRE_LINK_RESP, 0, seq, b""))
@@ -96,28 +127,44 @@ class Peer:
                 conn.sendall(_frame(UNBIND_RESP, 0, seq, b""))
                 return
             elif command == SUBMIT_SM:
+                self.offered += 1
                 if self.drop_after is not None and len(self.submitted) + 1 >= self.drop_after:
                     self.drop_after = None
                     conn.shutdown(socket.SHUT_RDWR)
                     return
+                after = self.throttle_all_after
+                if self.offered in self.throttle or (after is not None and self.offered > after):
+                    conn.sendall(_frame(SUBMIT_SM_RESP, THROTTLED, seq, b"\x00"))
+                    continue
                 submitted = _parse_submit(body, f"peer-{len(self.submitted) + 1}")
                 self.submitted.append(submitted)
-                conn.sendall(
-                    _frame(SUBMIT_SM_RESP, 0, seq, submitted.message_id.encode() + b"\x00")
-                )
-                receipt = (
-                    f"id:{submitted.message_id} sub:001 dlvrd:001 submit date:2611101200 "
-                    f"done date:2611101200 stat:{self.receipt_status} err:000 text:"
-                )
-                sequence += 1
-                conn.sendall(
-                    _frame(
-                        DELIVER_SM,
-                        0,
-                        sequence,
-                        _deliver_sm("15005550006", submitted.destination, 0x04, receipt.encode()),
+                self._waiting.append((seq, submitted))
+                self.most_waiting = max(self.most_waiting, len(self._waiting))
+                if len(self._waiting) < self.answer_in_groups_of:
+                    continue
+                for answered, done in self._waiting:
+                    conn.sendall(
+                        _frame(SUBMIT_SM_RESP, 0, answered, done.message_id.encode() + b"\x00")
                     )
-                )
+                    sequence += 1
+                    self._deliver(
+                        conn,
+                        sequence,
+                        _receipt(done.message_id, done.destination, self.receipt_status),
+                    )
+                self._waiting = []
+
+    def _deliver(self, conn: socket.socket, sequence: int, body: bytes) -> None:
+        self._unanswered[sequence] = body
+        conn.sendall(_frame(DELIVER_SM, 0, sequence, body))
+
+
+def _receipt(message_id: str, destination: str, status: str) -> bytes:
+    text = (
+        f"id:{message_id} sub:001 dlvrd:001 submit date:2611101200 "
+        f"done date:2611101200 stat:{status} err:000 text:"
+    )
+    return _deliver_sm("15005550006", destination, 0x04, text.encode())
 
 
 def _read(conn: socket.socket, size: int) -> bytes:
@@ -141,16 +188,25 @@ def _cstring(data: bytes) -> tuple[str, bytes]:
 
 def _parse_submit(body: bytes, message_id: str) -> Submitted:
     _service_type, rest = _cstring(body)
-    rest = rest[2:]  # source ton, npi
-    _source, rest = _cstring(rest)
-    rest = rest[2:]  # destination ton, npi
-    destination, rest = _cstring(rest)
+    source_ton, source_npi = rest[0], rest[1]
+    source, rest = _cstring(rest[2:])
+    dest_ton_npi = (rest[0], rest[1])
+    destination, rest = _cstring(rest[2:])
     esm_class, _protocol, _priority = rest[0], rest[1], rest[2]
     rest = rest[3:]
     _schedule, rest = _cstring(rest)
     _validity, rest = _cstring(rest)
     registered, _replace, coding, _default, length = rest[0], rest[1], rest[2], rest[3], rest[4]
-    return Submitted(destination, esm_class, coding, registered, rest[5 : 5 + length], message_id)
+    return Submitted(
+        destination,
+        esm_class,
+        coding,
+        registered,
+        rest[5 : 5 + length],
+        message_id,
+        (source_ton, source_npi, source),
+        dest_ton_npi,
+    )
 
 
 def _deliver_sm(source: str, destination: str, esm_class: int, message: bytes) -> bytes:

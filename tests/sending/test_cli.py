@@ -35,6 +35,7 @@ def test_the_sending_commands(tmp_path: Path, catalog: Catalog) -> None:
         **os.environ,
         "SMSADDON_DATABASE_URL": url,
         "SMSADDON_SIMULATOR_DLR_DELAY": "0",
+        "SMSADDON_SIMULATOR_STORE": str(tmp_path / "carrier.db"),
         "COLUMNS": "200",
     }
 

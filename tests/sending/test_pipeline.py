@@ -3,8 +3,13 @@ failures release; broadcasts hold all or nothing; refusals change nothing."""
 
 from __future__ import annotations
 
-import pytest
+from datetime import timedelta
 
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+
+from smsaddon.db import transaction
 from smsaddon.errors import (
     AddonRequired,
     InsufficientCredits,
@@ -13,8 +18,10 @@ from smsaddon.errors import (
     RegistrationRequired,
     UnsupportedCountry,
 )
-from smsaddon.sms.models import Status
-from tests.sending.conftest import GB, IE, Sending
+from smsaddon.gateways import Accepted, Outbound, StatusReport
+from smsaddon.sms import sending
+from smsaddon.sms.models import PendingReport, Status
+from tests.sending.conftest import GB, IE, NOW, Sending
 from tests.snapshots import snapshot
 
 
@@ -73,26 +80,69 @@ def test_a_temporary_error_is_retried_after_a_backoff(world: Sending) -> None:
 
 
 def test_a_late_report_never_moves_a_message_back(world: Sending) -> None:
-    from smsaddon.db import transaction
-    from smsaddon.gateways import StatusReport
-    from smsaddon.sms import sending
-
     message = world.send(GB)
     world.worker().drain()
     assert world.message(message.id).status == Status.DELIVERED
-    gid = f"sim-m{message.id}"
+    [gid] = world.gateway_ids(message.id)
+    before = snapshot(world.sessions)
     with transaction(world.sessions) as s:
-        sending.apply_reports(s, reports=[StatusReport(gid, "delivered", world.clock())])
+        sending.apply_reports(s, reports=[StatusReport(gid, "delivered", world.clock())], now=NOW)
+    assert snapshot(world.sessions) == before
+
+
+def test_a_report_before_its_message_is_recorded_waits_in_the_database(world: Sending) -> None:
+    """Given a report for gateway ids nobody recorded yet, when it is applied, then it is
+    stored (not kept in memory), and applied by the next round after the ids are recorded."""
+    message = world.send(GB)
+    worker = world.worker()
+    with transaction(world.sessions) as s:
+        [claimed] = sending.claim(
+            s, worker="w", now=world.clock(), limit=10, lease=timedelta(seconds=60)
+        ).messages
+    [result] = world.simulator.submit([Outbound(claimed.key, claimed.to, claimed.body)], now=NOW)
+    assert isinstance(result, Accepted)
+    assert worker.collect() == 1  # the report comes before the answer is recorded
+    assert _pending(world) == [result.gateway_ids[0]]
+    assert world.simulator.pending() == 0  # acknowledged: it is stored
+    with transaction(world.sessions) as s:
+        sending.record(s, results=[(claimed, result)], now=world.clock())
+    assert world.message(message.id).status == Status.SENT
+    assert worker.step() == 1  # matched by the next claim, after the ids were committed
     assert world.message(message.id).status == Status.DELIVERED
+    assert _pending(world) == []
+    assert world.hold(message.id).state == "captured"  # type: ignore[union-attr]
+
+
+def test_a_report_is_acknowledged_only_after_its_transaction_commits(world: Sending) -> None:
+    """Given a report whose transaction fails, then the gateway hands it out again later and
+    it is applied then."""
+    message = world.send(GB)
+    worker = world.worker()
+    worker.send_batch()
+    assert world.message(message.id).status == Status.SENT
+
+    def broken(*_: object, **__: object) -> int:
+        raise OperationalError("UPDATE", {}, Exception("the connection was closed"))
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sending, "apply_reports", broken)
+        worker.lease = timedelta(0)  # give up at once instead of trying again
+        assert worker.collect() == 1
+    assert world.message(message.id).status == Status.SENT
+    assert world.simulator.pending() == 1  # not acknowledged
+    assert worker.collect() == 0  # hidden while another taker may be applying it
+    world.clock.advance(world.simulator.config.visibility)
+    assert worker.collect() == 1
+    assert world.message(message.id).status == Status.DELIVERED
+    assert world.simulator.pending() == 0
+
+
+def _pending(world: Sending) -> list[str]:
     with transaction(world.sessions) as s:
-        left = sending.apply_reports(
-            s, reports=[StatusReport("nobody", "delivered", world.clock())]
-        )
-    assert [r.gateway_id for r in left] == ["nobody"]
+        return list(s.scalars(select(PendingReport.gateway_id)))
 
 
 def test_a_canceled_message_is_released_and_never_sent(world: Sending) -> None:
-    from smsaddon.db import transaction
     from smsaddon.sms import messages
 
     before = world.balance()
@@ -165,15 +215,35 @@ def test_a_message_over_the_balance_holds_nothing(world: Sending) -> None:
 
 
 def test_canceling_a_message_already_sent_is_refused_and_changes_nothing(world: Sending) -> None:
-    from smsaddon.db import transaction
     from smsaddon.errors import Conflict
     from smsaddon.sms import messages
 
     message = world.send(GB)
     world.worker().drain()
     before = snapshot(world.sessions)
-    with pytest.raises(Conflict), transaction(world.sessions) as s:
+    with pytest.raises(Conflict) as refused, transaction(world.sessions) as s:
         messages.cancel_message(
             s, account_id=message.account_id, message_id=message.id, now=world.clock()
         )
+    assert refused.value.details["status"] == "delivered"
     assert snapshot(world.sessions) == before
+
+
+def test_a_refused_cancel_names_the_status_after_the_update(world: Sending) -> None:
+    """Given a message read as queued and claimed by a worker before the cancel's update,
+    the refusal names `sending`, the status that refused it, not the one read before."""
+    from smsaddon.errors import Conflict
+    from smsaddon.sms import messages
+
+    if world.sessions.kw["bind"].dialect.name == "sqlite":
+        pytest.skip("SQLite's write lock keeps a claim from coming between the read and update")
+    message = world.send(GB)
+    with pytest.raises(Conflict) as refused, transaction(world.sessions) as s:
+        read = messages.get_message(s, account_id=message.account_id, message_id=message.id)
+        assert read.status == "queued"
+        with transaction(world.sessions) as other:
+            sending.claim(other, worker="w", now=NOW, limit=1, lease=timedelta(seconds=60))
+        messages.cancel_message(
+            s, account_id=message.account_id, message_id=message.id, now=world.clock()
+        )
+    assert refused.value.details["status"] == "sending"

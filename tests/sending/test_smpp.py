@@ -1,24 +1,35 @@
 """SMPP against a real SMPP server on 127.0.0.1: single and multi-part messages with their
-concatenation headers, receipts, enquire_link, a dropped connection mid-batch."""
+concatenation headers, receipts answered only once committed, enquire_link, a dropped
+connection mid-batch, throttled parts sent again, refused binds backing off, TON/NPI."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
-from smsaddon.db import transaction
-from smsaddon.gateways import Accepted, Outbound, Refused
-from smsaddon.gateways.smpp import SmppConfig, SmppGateway
+from smsaddon import models
+from smsaddon.catalog import Catalog
+from smsaddon.db import make_engine, transaction
+from smsaddon.gateways import Accepted, GatewayUnavailable, Outbound, Refused, StatusReport
+from smsaddon.gateways.smpp import LOST, SmppConfig, SmppGateway, reference_of
 from smsaddon.gateways.smpp_codec import gsm7_text, parse_receipt
 from smsaddon.sms import sending
+from smsaddon.sms.models import PendingReport
 from smsaddon.worker import Worker
 from tests.sending.conftest import GB, Sending
 from tests.sending.smpp_peer import Peer
 
 NOW = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -29,24 +40,25 @@ def peer() -> Iterator[Peer]:
 
 
 def _gateway(peer: Peer, **kwargs: object) -> SmppGateway:
+    settings: dict[str, object] = {"source_addr": "+15005550006", "tps": 1000, "timeout": 3}
     config = SmppConfig(
         host="127.0.0.1",
         port=peer.port,
         system_id="smsaddon",
         password="secret",
-        source_addr="+15005550006",
-        tps=1000,
-        timeout=3,
-        **kwargs,
-    )  # type: ignore[arg-type]
+        **(settings | kwargs),  # type: ignore[arg-type]
+    )
     return SmppGateway(config)
 
 
-def _collect(gateway: SmppGateway, want: int) -> list[object]:
-    found: list[object] = []
+def _collect(gateway: SmppGateway, want: int) -> list[StatusReport]:
+    """Collect (and acknowledge) until `want` reports came, or 5 s passed."""
+    found: list[StatusReport] = []
     deadline = time.monotonic() + 5
     while len(found) < want and time.monotonic() < deadline:
-        found += gateway.collect(now=NOW).reports
+        collected = gateway.collect(now=NOW)
+        gateway.ack(collected.receipts(), now=NOW)
+        found += collected.reports
         time.sleep(0.02)
     return found
 
@@ -65,8 +77,9 @@ def test_a_single_part_message_and_its_receipt(peer: Peer) -> None:
     )
     assert gsm7_text(sent.short_message) == "Hello {world}"
     assert sent.short_message[6:8] == b"\x1b\x28"  # "{" is ESC + 0x28
+    assert sent.source == (1, 1, "15005550006") and sent.dest_ton_npi == (1, 1)
     [report] = _collect(gateway, 1)
-    assert (report.gateway_id, report.status) == ("peer-1", "delivered")  # type: ignore[attr-defined]
+    assert (report.gateway_id, report.status) == ("peer-1", "delivered")
     gateway.close()
 
 
@@ -99,17 +112,138 @@ def test_a_dropped_connection_mid_batch_sends_nothing_twice(peer: Peer) -> None:
     results = gateway.submit(batch, now=NOW)
     assert [type(r) for r in results[:2]] == [Accepted, Accepted]
     assert all(isinstance(r, Refused) for r in results[2:])
-    assert results[2].retryable is False  # type: ignore[union-attr]  # it may have gone
-    # Two of the five were sent, the third's fate is unknown; the rest were never sent.
+    assert results[2] == Refused("m2", LOST, retryable=False)  # it may have gone
+    # Refused as retryable only what never left: sent again, each reaches the SMSC once.
     retry = [
         m for m, r in zip(batch, results, strict=True) if isinstance(r, Refused) and r.retryable
     ]
-    assert [m.key for m in retry] == ["m3", "m4"] or [m.key for m in retry] == ["m4"]
-    again = gateway.submit(retry, now=NOW)  # reconnects
+    again = gateway.submit(retry, now=NOW)  # binds again
     assert all(isinstance(r, Accepted) for r in again)
     assert len(peer.binds) == 2
     keys = [s.destination for s in peer.submitted]
     assert len(keys) == len(set(keys))
+    gateway.close()
+
+
+def test_a_throttled_later_part_is_sent_again_with_the_same_reference(peer: Peer) -> None:
+    """Given the SMSC throttles part 2 of a message once, then that part alone is sent again
+    (same concatenation reference and sequence) and the message is accepted whole."""
+    gateway = _gateway(peer, part_backoff=0.01)
+    peer.throttle = {2}
+    [result] = gateway.submit([Outbound("m300", "+447400123456", "x" * 200)], now=NOW)
+    assert isinstance(result, Accepted) and len(result.gateway_ids) == 2
+    assert peer.offered == 3
+    first, second = peer.submitted
+    assert first.short_message[:6] == bytes((5, 0, 3, 300 % 256, 2, 1))
+    assert second.short_message[:6] == bytes((5, 0, 3, 300 % 256, 2, 2))
+    gateway.close()
+
+
+def test_a_part_refused_every_time_fails_the_message_whole(peer: Peer) -> None:
+    gateway = _gateway(peer, part_backoff=0.01, part_tries=3)
+    peer.throttle_all_after = 1  # part 1 goes, part 2 is throttled every time
+    [result] = gateway.submit([Outbound("m1", "+447400123456", "x" * 200)], now=NOW)
+    assert isinstance(result, Refused) and not result.retryable
+    assert result.reason.startswith("the SMSC took only some of the parts")
+    assert "throttling error" in result.reason and "(" not in result.reason.split(":")[0]
+    assert peer.offered == 1 + 3 and len(peer.submitted) == 1
+    gateway.close()
+
+
+def test_no_more_than_the_window_of_submit_sm_waits_for_an_answer(peer: Peer) -> None:
+    """Given an SMSC that answers only once three submit_sm wait, a window of 2 never sends a
+    third (the batch times out, its fate unknown); a window of 3 goes through, reading the
+    answers and receipts that come while it writes."""
+    peer.answer_in_groups_of = 3
+    batch = [Outbound(f"m{i}", f"+4474001234{i:02d}", "Hi") for i in range(6)]
+    narrow = _gateway(peer, window=2, timeout=0.5)
+    results = narrow.submit(batch, now=NOW)
+    assert peer.most_waiting == 2 and len(peer.submitted) == 2
+    assert [r.retryable for r in results if isinstance(r, Refused)] == [False] * 2 + [True] * 4
+    narrow.close()
+    peer.answer_in_groups_of, peer.submitted, peer.most_waiting = 3, [], 0
+    wide = _gateway(peer, window=3)
+    assert all(isinstance(r, Accepted) for r in wide.submit(batch, now=NOW))
+    assert peer.most_waiting == 3 and len(_collect(wide, 6)) == 6
+    wide.close()
+
+
+def test_references_come_from_the_message_id_in_every_process(peer: Peer) -> None:
+    for key in ("m41", "m42", "m298"):  # each from a process of its own
+        gateway = _gateway(peer)
+        gateway.submit([Outbound(key, "+447400123456", "y" * 200)], now=NOW)
+        gateway.close()
+    assert [s.short_message[3] for s in peer.submitted[::2]] == [41, 42, 298 % 256]
+    assert reference_of("m41") == 41
+
+
+def test_the_source_ton_and_npi_are_configurable(peer: Peer) -> None:
+    gateway = _gateway(peer, source_addr="ACME", dest_ton=2, dest_npi=8)
+    gateway.submit([Outbound("m1", "+447400123456", "Hi")], now=NOW)
+    gateway.close()
+    alphanumeric = _gateway(peer, source_addr="ACME", source_ton=3, source_npi=9)
+    alphanumeric.submit([Outbound("m2", "+447400123456", "Hi")], now=NOW)
+    alphanumeric.close()
+    assert [(s.source, s.dest_ton_npi) for s in peer.submitted] == [
+        ((5, 0, "ACME"), (2, 8)),
+        ((3, 9, "ACME"), (1, 1)),
+    ]
+
+
+def test_a_refused_bind_backs_off_and_the_waiting_message_says_why(
+    peer: Peer, world: Sending
+) -> None:
+    """Given a wrong password, then the gateway binds again only after a growing pause, and
+    the message waits, queued, with the reason in words; no attempt is spent."""
+    peer.refuse_binds = 0x0000000E  # invalid password
+    gateway = _gateway(peer, bind_backoff=60)
+    message = world.send(GB)
+    worker = Worker(world.sessions, gateway, clock=world.clock)
+    assert worker.send_batch() == 1
+    assert worker.send_batch() == 0  # it waits: not due again yet
+    waiting = world.message(message.id)
+    assert (waiting.status, waiting.attempts) == ("queued", 0)
+    assert waiting.reason == "cannot bind: invalid password"
+    with pytest.raises(GatewayUnavailable, match="cannot bind: invalid password"):
+        gateway.submit([Outbound("m9", GB, "Hi")], now=NOW)  # within the pause: no bind
+    assert len(peer.binds) == 1
+    gateway.close()
+
+
+def test_a_receipt_is_answered_only_once_acknowledged(peer: Peer) -> None:
+    """Given a receipt received and not acknowledged (the transaction failed, or the worker
+    died), then the SMSC gets no deliver_sm_resp and sends it again on the next bind."""
+    gateway = _gateway(peer)
+    gateway.submit([Outbound("m1", "+447400123456", "Hi")], now=NOW)
+    deadline = time.monotonic() + 5
+    while not gateway.collect(now=NOW).reports and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert peer.answered == [] and peer.unanswered() == 1
+    gateway.close()  # as if the worker died before committing
+    again = _gateway(peer)
+    [report] = _collect(again, 1)
+    assert report.gateway_id == "peer-1"
+    deadline = time.monotonic() + 5
+    while peer.unanswered() and time.monotonic() < deadline:
+        again.collect(now=NOW)
+        time.sleep(0.02)
+    assert peer.unanswered() == 0 and len(peer.answered) == 1
+    again.close()
+
+
+def test_a_receipt_nobody_knows_waits_in_the_database_and_drain_ends(
+    peer: Peer, world: Sending
+) -> None:
+    gateway = _gateway(peer)
+    worker = Worker(world.sessions, gateway, clock=world.clock)
+    worker.collect()  # binds
+    peer.send_receipt("unknown-id")
+    deadline = time.monotonic() + 5
+    while not worker.collect() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    worker.drain(timeout=5)  # returns: nothing is left to do
+    with transaction(world.sessions) as s:
+        assert list(s.scalars(select(PendingReport.gateway_id))) == ["unknown-id"]
     gateway.close()
 
 
@@ -129,8 +263,6 @@ def test_enquire_link_when_idle_and_inbound_messages(peer: Peer) -> None:
 
 
 def test_an_unreachable_smsc_is_unavailable() -> None:
-    from smsaddon.gateways import GatewayUnavailable
-
     gateway = SmppGateway(SmppConfig(host="127.0.0.1", port=1, system_id="x", password="y"))
     with pytest.raises(GatewayUnavailable):
         gateway.submit([Outbound("m1", "+447400123456", "Hi")], now=NOW)
@@ -167,7 +299,7 @@ def test_the_pipeline_through_smpp(peer: Peer, world: Sending) -> None:
 
 def test_a_reclaimed_message_is_never_resent_through_smpp(peer: Peer, world: Sending) -> None:
     message = world.send(GB)
-    with transaction(world.sessions) as s:  # a worker claims it, then dies before submitting
+    with transaction(world.sessions) as s:  # a worker claims it to submit, then dies
         sending.claim(s, worker="dead", now=world.clock(), limit=10, lease=timedelta(seconds=5))
     world.clock.advance(6)
     gateway = _gateway(peer)
@@ -177,3 +309,35 @@ def test_a_reclaimed_message_is_never_resent_through_smpp(peer: Peer, world: Sen
     assert world.hold(message.id).state == "released"  # type: ignore[union-attr]
     assert peer.submitted == []
     gateway.close()
+
+
+@pytest.mark.parametrize("once", [False, True])
+def test_a_worker_ends_on_sigterm_and_does_not_spin(
+    peer: Peer, tmp_path: Path, catalog: Catalog, once: bool
+) -> None:
+    """Given a worker process on the SMPP gateway (a receipt nobody knows waiting, for
+    --once), when it gets SIGTERM, then it ends at once with status 0."""
+    url = f"sqlite:///{tmp_path / 'worker.db'}"
+    engine = make_engine(url)
+    models.Base.metadata.create_all(engine)
+    engine.dispose()
+    peer.send_receipt("nobody-knows")
+    env = {
+        **os.environ,
+        "SMSADDON_DATABASE_URL": url,
+        "SMSADDON_GATEWAY": "smpp",
+        "SMSADDON_SMPP_HOST": "127.0.0.1",
+        "SMSADDON_SMPP_PORT": str(peer.port),
+        "SMSADDON_SMPP_SYSTEM_ID": "smsaddon",
+        "SMSADDON_SMPP_PASSWORD": "secret",
+    }
+    args = ["worker", "--once"] if once else ["worker"]
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "smsaddon", *args], env=env, cwd=ROOT, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 60
+    while not peer.binds and worker.poll() is None:  # it is working
+        assert time.monotonic() < deadline, "the worker never bound"
+        time.sleep(0.05)
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(timeout=30) == 0, worker.stderr.read() if worker.stderr else ""

@@ -12,7 +12,14 @@ from sqlalchemy import Engine, select
 from smsaddon.billing.demo import seed
 from smsaddon.catalog import Catalog
 from smsaddon.db import session_factory, transaction
-from smsaddon.gateways import Collected, Outbound, Simulator, SimulatorConfig, SubmitResult
+from smsaddon.gateways import (
+    Capability,
+    Collected,
+    Outbound,
+    Simulator,
+    SimulatorConfig,
+    SubmitResult,
+)
 from smsaddon.sms.models import Message
 from smsaddon.worker import Worker
 from tests.conftest import _empty_all_tables
@@ -22,9 +29,9 @@ COUNT = 1500
 
 
 class Counting:
-    """A gateway that is not idempotent and counts every submission it is given."""
+    """A gateway that counts every submission it is given."""
 
-    idempotent = False
+    capabilities = frozenset[Capability]()
 
     def __init__(self) -> None:
         self.inner = Simulator(SimulatorConfig(dlr_delay=0))
@@ -40,6 +47,9 @@ class Counting:
 
     def collect(self, *, now: datetime) -> Collected:
         return self.inner.collect(now=now)
+
+    def ack(self, receipts: Sequence[str], *, now: datetime) -> None:
+        self.inner.ack(receipts, now=now)
 
     def close(self) -> None:
         pass

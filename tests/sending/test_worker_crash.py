@@ -1,6 +1,10 @@
-"""A worker killed with SIGKILL in the middle of a batch (a real process), then restarted:
-every message ends in exactly one final state, none reaches the carrier twice, and every
-hold is captured or released."""
+"""A worker killed with SIGKILL in the middle of a batch (a real process), then another one
+started: every message ends in exactly one final state, none reaches the carrier twice, and
+every hold is captured or released.
+
+The kill lands at the same place every run: the simulator's pause hook stops the worker's
+third submission after the carrier took the batch and before it answered, and says so with a
+marker file. The lease running out is written to the database rather than waited for."""
 
 from __future__ import annotations
 
@@ -10,28 +14,29 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from smsaddon import credits, models
-from smsaddon.billing.demo import seed
 from smsaddon.catalog import Catalog
 from smsaddon.credits.models import CreditHold
 from smsaddon.db import make_engine, session_factory, transaction, utcnow
-from smsaddon.gateways.simulator import journal_sends
-from smsaddon.sms.models import Message
-from tests.sending.conftest import Sending, buy_addon
+from smsaddon.gateways.carrier_store import carrier_sends
+from smsaddon.sms import sending
+from smsaddon.sms.models import Message, PendingReport
+from tests.sending.conftest import seeded_world
 from tests.sending.daytime import daytime_numbers
 
 ROOT = Path(__file__).resolve().parents[2]
-COUNT = 600
+COUNT, BATCH = 600, 50
 
 
 def _worker(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "smsaddon", "worker", "--batch-size", "50", "--lease", "2", *args],
+        [sys.executable, "-m", "smsaddon", "worker", "--batch-size", str(BATCH), *args],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
@@ -51,47 +56,52 @@ def test_a_killed_worker_loses_and_duplicates_nothing(tmp_path: Path, catalog: C
     models.Base.metadata.create_all(engine)
     sessions = session_factory(engine)
     now = utcnow()
-    with transaction(sessions) as s:
-        seed(s, password="demo-password", catalog=catalog, now=now)
-    buy_addon(sessions, catalog, now)
-    world = Sending(sessions, catalog)
-    world.clock.now = now
-    world.grant(100_000)
+    world = seeded_world(sessions, catalog, now, 100_000)
     world.add_list("everyone", daytime_numbers(catalog, COUNT, now))
-    result = world.broadcast("everyone")
-    assert result.queued == COUNT
+    assert world.broadcast("everyone").queued == COUNT
 
-    journal = tmp_path / "carrier.journal"
+    store, pause = tmp_path / "carrier.db", tmp_path / "pause"
+    reached = tmp_path / "pause.reached"
+    pause.write_text("3")  # the third submission stops after the carrier took it
     env = {
         **os.environ,
         "SMSADDON_DATABASE_URL": url,
-        "SMSADDON_SIMULATOR_JOURNAL": str(journal),
+        "SMSADDON_SIMULATOR_STORE": str(store),
+        "SMSADDON_SIMULATOR_PAUSE": str(pause),
         "SMSADDON_SIMULATOR_DLR_DELAY": "0",
-        "SMSADDON_SIMULATOR_LATENCY_MS": "150",
     }
     first = _worker(env)
-    deadline = time.monotonic() + 60
-    while _counts(sessions)["delivered"] < 100:  # some batches done, more in flight
+    deadline = time.monotonic() + 120
+    while not reached.exists():
         assert first.poll() is None, first.stderr.read() if first.stderr else ""
-        assert time.monotonic() < deadline, "the worker made no progress"
-        time.sleep(0.05)
+        assert time.monotonic() < deadline, "the worker never reached its third submission"
+        time.sleep(0.02)
     first.send_signal(signal.SIGKILL)
-    first.wait(timeout=10)
-    killed_at = _counts(sessions)
-    assert killed_at["sending"] > 0, f"the kill came between batches: {killed_at}"
+    first.wait(timeout=30)
+    assert _counts(sessions) == Counter(
+        {"delivered": 2 * BATCH, "sending": BATCH, "queued": COUNT - 3 * BATCH}
+    )
+    assert sum(carrier_sends(store).values()) == 3 * BATCH
 
-    time.sleep(2.5)  # the dead worker's lease runs out
-    second = _worker({**env, "SMSADDON_SIMULATOR_LATENCY_MS": "0"}, "--once")
-    assert second.wait(timeout=120) == 0, second.stderr.read() if second.stderr else ""
+    pause.unlink()
+    with transaction(sessions) as s:  # the dead worker's lease runs out
+        s.execute(
+            update(Message)
+            .where(Message.status == "sending")
+            .values(lease_until=utcnow() - timedelta(seconds=1))
+        )
+    second = _worker(env, "--once")
+    assert second.wait(timeout=300) == 0, second.stderr.read() if second.stderr else ""
 
-    final = _counts(sessions)
-    assert set(final) <= {"delivered", "undelivered", "failed"}, final
-    assert sum(final.values()) == COUNT
-    sends = journal_sends(journal)
-    assert max(sends.values()) == 1, "a message reached the carrier twice"
-    assert len(sends) == final["delivered"] + final["undelivered"]
+    assert _counts(sessions) == Counter({"delivered": COUNT - BATCH, "failed": BATCH})
+    sends = carrier_sends(store)
+    assert len(sends) == COUNT and set(sends.values()) == {1}, "sent twice, or never"
     with transaction(sessions) as s:
+        reasons = set(s.scalars(select(Message.reason).where(Message.status == "failed")))
+        assert reasons == {sending.UNKNOWN_OUTCOME}
         states = Counter(s.scalars(select(CreditHold.state)))
-        assert states["open"] == 0 and sum(states.values()) == COUNT
+        assert states == Counter({"captured": COUNT - BATCH, "released": BATCH})
         assert credits.check_invariants(s, now=utcnow()) == []
+        # The carrier delivered the batch whose answer was lost: its reports are kept.
+        assert s.scalar(select(func.count()).select_from(PendingReport)) == BATCH
     engine.dispose()

@@ -166,6 +166,9 @@ ESTIMATE = EstimateOut(
             given="+86 138 1234 5678", e164="+8613812345678", region="CN", country="China"
         )
     ],
+    unregistered=[],
+    opted_out=["+447400123457"],
+    excluded={"invalid": 1, "unsupported": 1, "opted_out": 1},
 )
 
 

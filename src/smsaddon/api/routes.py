@@ -39,7 +39,7 @@ from smsaddon.api.schemas import (
 from smsaddon.billing.subscriptions import billing_period, get_subscription
 from smsaddon.db import transaction, utcnow
 from smsaddon.errors import ValidationFailed
-from smsaddon.sms import pricing
+from smsaddon.sms import messages, pricing
 
 router = APIRouter(prefix="/api/v1", route_class=ProblemRoute)
 
@@ -150,11 +150,16 @@ def post_estimate(
     token: Token,
     body: Annotated[EstimateRequest, Body(openapi_examples=examples.ESTIMATE_REQUESTS)],
 ) -> EstimateOut:
-    estimate = pricing.estimate(
-        catalog(request), body.text, body.recipients, default_region=body.default_region
-    )
     with transaction(sessions(request)) as session:
         user = authenticated(session, token)
+        estimate = messages.estimate(
+            session,
+            account_id=user.account_id,
+            catalog=catalog(request),
+            text=body.text,
+            recipients=body.recipients,
+            default_region=body.default_region,
+        )
         available = credits.balance(session, account_id=user.account_id, now=utcnow()).available
     return EstimateOut.of(estimate, available)
 

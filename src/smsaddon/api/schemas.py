@@ -327,6 +327,16 @@ class EstimateOut(Out):
     unsupported: list[UnsupportedOut] = Field(
         description="Valid numbers in unsupported countries: not priced, never sent."
     )
+    unregistered: list[str] = Field(
+        description="US numbers while the account's 10DLC campaign is not approved: not priced."
+    )
+    opted_out: list[str] = Field(
+        description="Numbers that opted out of the account (STOP): not priced, never sent."
+    )
+    excluded: dict[str, int] = Field(
+        description="Recipients not priced, per group: invalid, duplicate, unsupported, "
+        "unregistered, opted_out (groups with none are left out)."
+    )
 
     available_credits: Credits = Field(description="The account's credits available now.")
     enough_credits: bool = Field(

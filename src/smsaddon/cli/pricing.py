@@ -27,7 +27,8 @@ def segments(
         False,
         "--json",
         help='Read JSON lines {"text": "..."} on stdin; write one JSON line per input, in '
-        'order: {"encoding", "units", "segments"} or {"error"}.',
+        'order: {"encoding", "units", "segments"} (with "over_limit": true past the segment '
+        'cap, which sending refuses) or {"error"}.',
     ),
     segment_cap: int | None = CAP,
 ) -> None:
@@ -53,10 +54,17 @@ def _count_line(line: str, number: int, cap: int) -> dict[str, Any]:
     if not isinstance(request, dict) or not isinstance(request.get("text"), str):
         return {"error": f'line {number}: expected {{"text": "..."}} with a string text'}
     try:
-        count = count_segments(request["text"], segment_cap=cap)
+        count = count_segments(request["text"], segment_cap=None)  # any length is counted
     except InvalidMessage as exc:
         return {"error": exc.message}
-    return {"encoding": count.encoding, "units": count.units, "segments": count.segments}
+    counted: dict[str, Any] = {
+        "encoding": count.encoding,
+        "units": count.units,
+        "segments": count.segments,
+    }
+    if count.segments > cap:  # sending it would be refused
+        counted["over_limit"] = True
+    return counted
 
 
 def _print_analysis(result: Analysis) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import signal
 import threading
+from dataclasses import asdict
 from datetime import timedelta
 from pathlib import Path
 from types import FrameType
@@ -26,36 +28,39 @@ contacts_app = typer.Typer(no_args_is_help=True, help="Contacts and lists.")
 app.add_typer(contacts_app, name="contacts")
 
 EMAIL = typer.Option(..., "--email", help="The user sending (their account pays).")
+LEASE = typer.Option(
+    60,
+    "--lease",
+    min=1,
+    max=86400,
+    help="Seconds a claim is kept before another worker may take the messages over.",
+)
 
 
 @app.command()
 def worker(
     batch_size: int = typer.Option(200, "--batch-size", min=1, max=5000),
     idle: float = typer.Option(0.2, "--idle", help="Seconds to wait when there is no work."),
-    once: bool = typer.Option(False, "--once", help="Drain the queue, then stop."),
-    lease: int = typer.Option(
-        60,
-        "--lease",
-        min=1,
-        help="Seconds a claim is kept before another worker may take the messages over.",
-    ),
+    once: bool = typer.Option(False, "--once", help="Send what is due now, then stop."),
+    lease: int = LEASE,
 ) -> None:
     """Send queued messages through the configured gateway until stopped (Ctrl-C)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     ctx = context()
     with reported_errors():
         gateway = make_gateway(ctx.settings.gateway)
+    stop = threading.Event()
     runner = Worker(
         ctx.sessions,
         gateway,
         batch_size=batch_size,
         lease=timedelta(seconds=lease),
         reviewer=compliance.reviewer_from_env(),
+        stop=stop,
     )
-    stop = threading.Event()
 
     def on_signal(_signum: int, _frame: FrameType | None) -> None:
-        stop.set()
+        stop.set()  # the batch in hand is finished and recorded, then the worker ends
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
@@ -63,7 +68,7 @@ def worker(
         if once:
             runner.drain(timeout=3600)
         else:
-            runner.run(stop, idle=idle)
+            runner.run(idle=idle)
     finally:
         gateway.close()
 
@@ -91,6 +96,46 @@ def send(
         f"{count(message.segments, 'segment')}, {message.encoding}, "
         f"{count(message.credits, 'credit')} held"
     )
+
+
+@app.command()
+def estimate(
+    email: str = EMAIL,
+    text: str = typer.Option(..., "--text"),
+    to: list[str] = typer.Option(None, "--to", help="A number (repeat for more)."),
+    list_name: str = typer.Option(None, "--list", help="A contact list."),
+    as_json: bool = typer.Option(False, "--json", help="JSON instead of text."),
+) -> None:
+    """What sending a text would hold, per country, and who would not be charged and why:
+    the estimate the send applies (opt-outs, countries, 10DLC registration)."""
+    with unit_of_work() as session:
+        user = user_by_email(session, email)
+        numbers = list(to or [])
+        if list_name:
+            numbers += messages.list_numbers(
+                session, account_id=user.account_id, list_name=list_name
+            )
+        found = messages.estimate(
+            session,
+            account_id=user.account_id,
+            catalog=context().catalog,
+            text=text,
+            recipients=numbers,
+        )
+    if as_json:
+        typer.echo(json.dumps(asdict(found), default=str))
+        return
+    console.print(
+        f"{count(found.segments, 'segment')}, {found.encoding}: "
+        f"{count(found.total_credits, 'credit')} for {count(found.recipients, 'recipient')}"
+    )
+    for country in found.countries:
+        console.print(
+            f"  {safe(country.name)}: {number(country.recipients)} x {found.segments} x "
+            f"{country.credits_per_segment} = {count(country.credits, 'credit')}"
+        )
+    for group, excluded in found.excluded.items():
+        console.print(f"  not charged, {group.replace('_', ' ')}: {number(excluded)}")
 
 
 @app.command()

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 import typer
 import uvicorn
 
 from smsaddon import compliance
 from smsaddon.cli.app import app, context, reported_errors
+from smsaddon.cli.sending import LEASE
 from smsaddon.gateways import make_gateway
 from smsaddon.migrate import upgrade
 from smsaddon.worker import Worker
@@ -21,6 +23,7 @@ def serve(
     worker: bool = typer.Option(
         True, "--worker/--no-worker", help="Run a sending worker in this process (default: yes)."
     ),
+    lease: int = LEASE,
 ) -> None:
     """Apply migrations, then serve the web UI and API, with a sending worker."""
     from smsaddon.web.app import create_app  # the web stack loads only for this command
@@ -34,9 +37,15 @@ def serve(
         with reported_errors():
             gateway = make_gateway(settings.gateway)
         web.state.gateway = gateway  # the pages may hand the simulator a reply
+        sender = Worker(
+            web.state.sessions,
+            gateway,
+            lease=timedelta(seconds=lease),
+            reviewer=compliance.reviewer_from_env(),
+            stop=stop,
+        )
         runner = threading.Thread(
-            target=Worker(web.state.sessions, gateway, reviewer=compliance.reviewer_from_env()).run,
-            args=(stop,),
+            target=sender.run,
             name="worker",
             daemon=True,
         )

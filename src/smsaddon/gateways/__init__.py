@@ -5,6 +5,7 @@ from __future__ import annotations
 from smsaddon.config import GatewaySettings
 from smsaddon.gateways.base import (
     Accepted,
+    Capability,
     Collected,
     Gateway,
     GatewayUnavailable,
@@ -30,6 +31,11 @@ def make_gateway(settings: GatewaySettings) -> Gateway:
                 password=settings.smpp_password,
                 source_addr=settings.smpp_source_addr,
                 tps=settings.smpp_tps,
+                window=settings.smpp_window,
+                source_ton=settings.smpp_source_ton,
+                source_npi=settings.smpp_source_npi,
+                dest_ton=settings.smpp_dest_ton,
+                dest_npi=settings.smpp_dest_npi,
             )
         )
     return Simulator(
@@ -37,14 +43,16 @@ def make_gateway(settings: GatewaySettings) -> Gateway:
             seed=settings.simulator_seed,
             dlr_delay=settings.simulator_dlr_delay,
             reply_delay=settings.simulator_dlr_delay,
-            journal=settings.simulator_journal,
+            store=settings.simulator_store,
             latency=settings.simulator_latency_ms / 1000,
+            pause=settings.simulator_pause,
         )
     )
 
 
 __all__ = [
     "Accepted",
+    "Capability",
     "Collected",
     "Gateway",
     "GatewayUnavailable",

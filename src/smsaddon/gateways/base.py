@@ -1,28 +1,48 @@
-"""The gateway seam: submit a batch, then collect status reports and inbound messages.
+"""The gateway seam: submit a batch, collect status reports and inbound messages, then
+acknowledge what was collected once it is committed.
 
 `submit` answers one result per message, in order: Accepted (the carrier took it; its ids,
 one per part) or Refused (with whether trying again later may work). A gateway that cannot
-be reached at all raises GatewayUnavailable. An `idempotent` gateway recognizes a message
-submitted again under the same key and answers the first result without sending it twice;
-with any other, a message whose submission outcome is unknown is never submitted again.
-Calls have timeouts and are never made inside a database transaction.
+be reached at all raises GatewayUnavailable. No gateway is trusted to remember a submission:
+a message is submitted at most once, and an interrupted submission is never repeated.
+
+`collect` hands out reports and inbound messages that stay with the gateway until `ack`ed;
+the caller acknowledges them only after its transaction committed, so nothing received is
+lost when that transaction fails (the gateway hands them out again). What a gateway can do
+beyond this is asked through `capabilities`. Calls have timeouts and are never made inside
+a database transaction.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Literal, Protocol
 
 
 class GatewayUnavailable(Exception):
-    """The gateway cannot be reached now; nothing was submitted."""
+    """The gateway cannot be reached now; nothing was submitted. `retry_after`: seconds until
+    it is worth trying again."""
+
+    def __init__(self, reason: str, *, retry_after: float = 5.0) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+
+    def refusal(self, key: str) -> Refused:
+        return Refused(key, self.reason, retryable=True, retry_after=self.retry_after)
+
+
+class Capability(StrEnum):
+    INJECT_INBOUND = "inject_inbound"  # `inject(from_e164=, body=, at=)`: a person replies
+    QUERY_STATUS = "query_status"  # `query(gateway_ids)`: the carrier's state of each part
 
 
 @dataclass(frozen=True, slots=True)
 class Outbound:
-    key: str  # the message's idempotency key: "m<id>"
+    key: str  # the message's own reference: "m<id>"
     to: str  # E.164
     body: str
 
@@ -38,17 +58,22 @@ class Refused:
     key: str
     reason: str
     retryable: bool
+    # Set when nothing was tried (the gateway was unavailable): wait this many seconds, and
+    # the attempt does not count.
+    retry_after: float | None = None
 
 
 SubmitResult = Accepted | Refused
+ReportStatus = Literal["delivered", "undelivered"]
 
 
 @dataclass(frozen=True, slots=True)
 class StatusReport:
     gateway_id: str
-    status: Literal["delivered", "undelivered"]
+    status: ReportStatus
     at: datetime
     error: str | None = None
+    receipt: str = ""  # what `ack` needs to acknowledge it to the gateway
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,19 +83,28 @@ class Inbound:
     to: str
     body: str
     at: datetime
+    receipt: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class Collected:
-    reports: list[StatusReport]
-    inbound: list[Inbound]
+    reports: list[StatusReport] = field(default_factory=list)
+    inbound: list[Inbound] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.reports) + len(self.inbound)
+
+    def receipts(self) -> list[str]:
+        return [r.receipt for r in self.reports] + [m.receipt for m in self.inbound]
 
 
 class Gateway(Protocol):
-    idempotent: bool
+    capabilities: frozenset[Capability]
 
     def submit(self, batch: Sequence[Outbound], *, now: datetime) -> list[SubmitResult]: ...
 
     def collect(self, *, now: datetime) -> Collected: ...
+
+    def ack(self, receipts: Sequence[str], *, now: datetime) -> None: ...
 
     def close(self) -> None: ...

@@ -1,32 +1,37 @@
-"""The simulator: a carrier in the process, deterministic under a seed.
+"""The simulator: a carrier, deterministic under a seed, whose memory every process shares.
 
 Outcomes come from number patterns first (a regular expression on the E.164 number), then
 from rates drawn per message key with the seed, so the same message gets the same outcome in
 any order and any process. Delivery reports come `dlr_delay` seconds after submission;
-`replies` schedule an inbound reply from numbers that match; `inject` delivers any inbound
-message (a person replying STOP).
+`replies` schedule an inbound reply from numbers that match (once per number); `inject`
+delivers any inbound message (a person replying STOP).
 
-It is idempotent: a key submitted again answers its first result and is not sent again.
-With a `journal` file the carrier's memory survives the process (a worker killed and
-restarted): every accepted submission is appended and flushed before it is answered, and
-reports not yet handed out are handed out again after a restart.
+Like a real carrier it does not recognize a message submitted twice: each submission is
+taken, journaled and given new, globally unique ids. Its memory is a `CarrierStore` (a SQLite
+file shared by every process, or one process's memory); the journal there is what tests count
+duplicates from. Reports and inbound messages are handed out until acknowledged.
+
+Test hook: with `pause` set and that file present, holding a number N, the N-th submit of
+this process stops after the carrier took the batch and before it answers; it creates
+`<pause>.reached` and waits until the pause file is removed (a test kills the process there).
 """
 
 from __future__ import annotations
 
-import os
 import random
 import re
-import threading
+import sqlite3
 import time
+import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
 from smsaddon.gateways.base import (
     Accepted,
+    Capability,
     Collected,
     Inbound,
     Outbound,
@@ -34,6 +39,7 @@ from smsaddon.gateways.base import (
     StatusReport,
     SubmitResult,
 )
+from smsaddon.gateways.carrier_store import CarrierStore
 
 Outcome = Literal["deliver", "undeliver", "reject", "temporary"]
 
@@ -44,6 +50,8 @@ DEFAULT_RULES: tuple[tuple[str, Outcome], ...] = (
     (r"0002$", "temporary"),
 )
 DEFAULT_REPLIES: tuple[tuple[str, str], ...] = ((r"0003$", "STOP"),)
+HANDOUT_LIMIT = 1000  # items per collect
+REJECTED = "rejected by the carrier (simulated)"
 
 
 @dataclass(frozen=True)
@@ -56,157 +64,174 @@ class SimulatorConfig:
     temporary_rate: float = 0.0
     dlr_delay: float = 0.0  # seconds from submission to the delivery report
     reply_delay: float = 0.0
-    journal: Path | None = None
+    store: Path | None = None  # the shared memory; None: this process only
     latency: float = 0.0  # seconds each submit takes to answer, after the carrier took it
+    visibility: float = 10.0  # seconds before an item handed out but not acked is handed again
+    pause: Path | None = None  # the test hook above
     sender: str = "+15005550006"
 
 
-@dataclass
-class _State:
-    results: dict[str, Accepted] = field(default_factory=dict)
-    attempts: dict[str, int] = field(default_factory=dict)
-    reports: list[tuple[datetime, StatusReport]] = field(default_factory=list)
-    inbound: list[tuple[datetime, Inbound]] = field(default_factory=list)
-    sends: int = 0  # messages handed to the "carrier" (a repeat key is not one)
-
-
 class Simulator:
-    idempotent = True
+    capabilities = frozenset({Capability.INJECT_INBOUND})
 
     def __init__(self, config: SimulatorConfig | None = None) -> None:
         self.config = config or SimulatorConfig()
         self._rules = [(re.compile(p), o) for p, o in self.config.rules]
         self._replies = [(re.compile(p), text) for p, text in self.config.replies]
-        self._state = _State()
-        self._lock = threading.Lock()
-        self._counter = 0
-        self._replied: set[str] = set()
-        self._journal = None
-        if self.config.journal is not None:
-            self._load(self.config.journal)
-            self._journal = self.config.journal.open("a", encoding="utf-8")
+        self._store = CarrierStore(self.config.store)
+        self._submits = 0
 
     @property
     def sends(self) -> int:
-        return self._state.sends
+        """Messages the carrier took, by every process."""
+        return int(self._store.read("SELECT count(*) FROM submissions")[0][0])
+
+    def pending(self) -> int:
+        """Reports and inbound messages not acknowledged yet."""
+        found = self._store.read("SELECT count(*) FROM outbox WHERE acked IS NULL")
+        return int(found[0][0])
 
     def submit(self, batch: Sequence[Outbound], *, now: datetime) -> list[SubmitResult]:
-        with self._lock:
-            lines: list[str] = []
-            results = [self._submit_one(message, now, lines) for message in batch]
-            if self._journal is not None and lines:
-                self._journal.write("".join(lines))
-                self._journal.flush()
-                os.fsync(self._journal.fileno())
+        if not batch:
+            return []
+        at = now.timestamp()
+        outcomes = {m.key: self._outcome(m) for m in batch}
+        results: list[SubmitResult] = []
+        with self._store.write() as db:
+            offered = self._offered(db, [k for k, o in outcomes.items() if o == "temporary"])
+            taken, outbox = [], []
+            for message in batch:
+                outcome = outcomes[message.key]
+                if outcome == "reject":
+                    results.append(Refused(message.key, REJECTED, retryable=False))
+                    continue
+                if outcome == "temporary" and offered[message.key] == 1:
+                    results.append(Refused(message.key, "carrier busy (simulated)", True))
+                    continue
+                gateway_id = f"sim-{uuid.uuid4().hex}"
+                results.append(Accepted(message.key, (gateway_id,)))
+                taken.append((gateway_id, message.key, message.to, outcome, at))
+                outbox.append(self._report(gateway_id, outcome, at + self.config.dlr_delay))
+                if outcome != "undeliver":
+                    outbox += self._reply_to(db, message.to, at + self.config.dlr_delay)
+            db.executemany("INSERT INTO submissions VALUES (?, ?, ?, ?, ?)", taken)
+            db.executemany(
+                "INSERT INTO outbox (id, kind, due, gateway_id, status, error, number, body) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                outbox,
+            )
+        self._submits += 1
+        self._pause_if_asked()
         if self.config.latency:
             time.sleep(self.config.latency)
         return results
 
-    def _submit_one(self, message: Outbound, now: datetime, lines: list[str]) -> SubmitResult:
-        state = self._state
-        first = state.results.get(message.key)
-        if first is not None:
-            return first
-        outcome = self._outcome(message)
-        attempt = state.attempts[message.key] = state.attempts.get(message.key, 0) + 1
-        if outcome == "reject":
-            return Refused(message.key, "rejected by the carrier (simulated)", retryable=False)
-        if outcome == "temporary" and attempt == 1:
-            return Refused(message.key, "carrier busy (simulated)", retryable=True)
-        gateway_id = f"sim-{message.key}"
-        accepted = Accepted(message.key, (gateway_id,))
-        lines.append(f"S {message.key} {message.to} {outcome}\n")
-        state.results[message.key] = accepted
-        state.sends += 1
-        self._schedule(message.key, message.to, outcome, now)
-        return accepted
+    @staticmethod
+    def _offered(db: sqlite3.Connection, keys: list[str]) -> dict[str, int]:
+        """Count one more offer of each key; how many times each was offered now."""
+        counts: dict[str, int] = {}
+        for key in keys:
+            row = db.execute(
+                "INSERT INTO attempts VALUES (?, 1) ON CONFLICT (key) "
+                "DO UPDATE SET count = count + 1 RETURNING count",
+                (key,),
+            ).fetchone()
+            counts[key] = int(row[0])
+        return counts
 
-    def _schedule(self, key: str, to: str, outcome: str, now: datetime) -> None:
-        at = now + timedelta(seconds=self.config.dlr_delay)
-        status: Literal["delivered", "undelivered"] = (
-            "undelivered" if outcome == "undeliver" else "delivered"
-        )
-        error = "absent subscriber (simulated)" if status == "undelivered" else None
-        self._state.reports.append((at, StatusReport(f"sim-{key}", status, at, error)))
-        if status == "delivered" and to not in self._replied:
-            for pattern, text in self._replies:
-                if pattern.search(to):
-                    self._replied.add(to)  # a person replies once, not to every message
-                    reply_at = at + timedelta(seconds=self.config.reply_delay)
-                    self._add_inbound(to, text, reply_at)
+    @staticmethod
+    def _report(gateway_id: str, outcome: str, due: float) -> tuple[object, ...]:
+        if outcome == "undeliver":
+            status, error = "undelivered", "absent subscriber (simulated)"
+        else:
+            status, error = "delivered", None
+        return (f"r:{gateway_id}", "report", due, gateway_id, status, error, None, None)
 
-    def _outcome(self, message: Outbound) -> str:
+    def _reply_to(
+        self, db: sqlite3.Connection, number: str, due: float
+    ) -> list[tuple[object, ...]]:
+        """A person's reply after delivery, if the number matches a pattern: once a number."""
+        for pattern, text in self._replies:
+            if pattern.search(number):
+                first = db.execute(
+                    "INSERT INTO replied VALUES (?) ON CONFLICT DO NOTHING", (number,)
+                ).rowcount
+                return [self._inbound(number, text, due + self.config.reply_delay)] if first else []
+        return []
+
+    def _inbound(self, number: str, body: str, due: float) -> tuple[object, ...]:
+        gateway_id = f"sim-in-{uuid.uuid4().hex}"
+        return (f"i:{gateway_id}", "inbound", due, gateway_id, None, None, number, body)
+
+    def _outcome(self, message: Outbound) -> Outcome:
         for pattern, outcome in self._rules:
             if pattern.search(message.to):
                 return outcome
         draw = random.Random(f"{self.config.seed}:{message.key}").random()
-        for outcome, rate in (
+        rates: tuple[tuple[Outcome, float], ...] = (
             ("reject", self.config.reject_rate),
             ("temporary", self.config.temporary_rate),
             ("undeliver", self.config.undelivered_rate),
-        ):
+        )
+        for outcome, rate in rates:
             if draw < rate:
                 return outcome
             draw -= rate
         return "deliver"
 
+    def _pause_if_asked(self) -> None:
+        pause = self.config.pause
+        if pause is None or not pause.exists():
+            return
+        if pause.read_text().strip() != str(self._submits):
+            return
+        pause.with_name(pause.name + ".reached").write_text("reached")
+        while pause.exists():
+            time.sleep(0.01)
+
     def inject(self, *, from_e164: str, body: str, at: datetime) -> None:
         """An inbound message from a person (replying STOP, HELP, ...)."""
-        with self._lock:
-            self._add_inbound(from_e164, body, at)
-
-    def _add_inbound(self, from_e164: str, body: str, at: datetime) -> None:
-        self._counter += 1
-        gateway_id = f"sim-in-{self.config.seed}-{len(self._state.inbound)}-{self._counter}"
-        inbound = Inbound(gateway_id, from_e164, self.config.sender, body, at)
-        self._state.inbound.append((at, inbound))
+        with self._store.write() as db:
+            db.execute(
+                "INSERT INTO outbox (id, kind, due, gateway_id, status, error, number, body) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                self._inbound(from_e164, body, at.timestamp()),
+            )
 
     def collect(self, *, now: datetime) -> Collected:
-        with self._lock:
-            state = self._state
-            reports = [r for at, r in state.reports if at <= now]
-            state.reports = [(at, r) for at, r in state.reports if at > now]
-            inbound = [m for at, m in state.inbound if at <= now]
-            state.inbound = [(at, m) for at, m in state.inbound if at > now]
-            if self._journal is not None and reports:
-                self._journal.write("".join(f"R {r.gateway_id}\n" for r in reports))
-                self._journal.flush()
-        return Collected(reports, inbound)
+        """Reports and inbound messages due, each hidden for `visibility` seconds after it is
+        handed out, and handed out again until acknowledged."""
+        at = now.timestamp()
+        with self._store.write() as db:
+            rows = db.execute(
+                "UPDATE outbox SET visible = ?, handouts = handouts + 1 WHERE id IN ("
+                " SELECT id FROM outbox WHERE acked IS NULL AND due <= ? AND visible <= ?"
+                " ORDER BY due LIMIT ?)"
+                " RETURNING id, kind, due, gateway_id, status, error, number, body",
+                (at + self.config.visibility, at, at, HANDOUT_LIMIT),
+            ).fetchall()
+        found = Collected()
+        for receipt, kind, due, gateway_id, status, error, number, body in sorted(
+            rows, key=lambda row: row[2]
+        ):
+            when = datetime.fromtimestamp(due, UTC)
+            if kind == "report":
+                found.reports.append(StatusReport(gateway_id, status, when, error, receipt))
+            else:
+                found.inbound.append(
+                    Inbound(gateway_id, number, self.config.sender, body, when, receipt)
+                )
+        return found
 
-    def pending(self) -> int:
-        """Reports and inbound messages not yet collected."""
-        return len(self._state.reports) + len(self._state.inbound)
+    def ack(self, receipts: Sequence[str], *, now: datetime) -> None:
+        """Acknowledged: never handed out again. The carrier notes when, on its own clock
+        (after the taker's commit: the soak dates a STOP by it)."""
+        at = time.time()
+        with self._store.write() as db:
+            db.executemany(
+                "UPDATE outbox SET acked = ? WHERE id = ? AND acked IS NULL",
+                [(at, r) for r in receipts],
+            )
 
     def close(self) -> None:
-        if self._journal is not None:
-            self._journal.close()
-            self._journal = None
-
-    def _load(self, path: Path) -> None:
-        """Rebuild the carrier's memory; reports not handed out are due again at once."""
-        if not path.exists():
-            return
-        submitted: dict[str, tuple[str, str]] = {}
-        reported: set[str] = set()
-        for line in path.read_text(encoding="utf-8").splitlines():
-            parts = line.split()
-            if len(parts) == 4 and parts[0] == "S":
-                submitted[parts[1]] = (parts[2], parts[3])
-            elif len(parts) == 2 and parts[0] == "R":
-                reported.add(parts[1])
-        epoch = datetime(1970, 1, 1, tzinfo=UTC)
-        for key, (to, outcome) in submitted.items():
-            self._state.results[key] = Accepted(key, (f"sim-{key}",))
-            self._state.sends += 1
-            if f"sim-{key}" not in reported:
-                self._schedule(key, to, outcome, epoch)
-
-
-def journal_sends(path: Path) -> dict[str, int]:
-    """How many times each key was handed to the carrier, from a journal file."""
-    counts: dict[str, int] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        parts = line.split()
-        if parts and parts[0] == "S":
-            counts[parts[1]] = counts.get(parts[1], 0) + 1
-    return counts
+        self._store.close()

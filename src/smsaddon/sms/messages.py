@@ -9,6 +9,7 @@ a broadcast holds all its credits in one `credits.hold_many`, all or nothing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,6 +22,7 @@ from smsaddon.accounts import User
 from smsaddon.billing.subscriptions import get_subscription, terms_from
 from smsaddon.catalog import Catalog
 from smsaddon.compliance import require_us_registration as require_registration
+from smsaddon.compliance.registration import is_us_region
 from smsaddon.credits import sql
 from smsaddon.errors import (
     AddonRequired,
@@ -29,11 +31,20 @@ from smsaddon.errors import (
     RegistrationRequired,
     ValidationFailed,
 )
+from smsaddon.sms import pricing
 from smsaddon.sms.contacts import get_list
-from smsaddon.sms.models import Broadcast, Kind, Message, Status
+from smsaddon.sms.models import (
+    Broadcast,
+    Contact,
+    ContactListMember,
+    Kind,
+    Message,
+    Status,
+    hold_ref,
+)
 from smsaddon.sms.optouts import is_opted_out
-from smsaddon.sms.phones import normalize
-from smsaddon.sms.pricing import rate_for
+from smsaddon.sms.phones import PhoneNumber, normalize, normalize_many
+from smsaddon.sms.pricing import Estimate, rate_for
 from smsaddon.sms.quiet_hours import next_allowed, time_zones_for
 from smsaddon.sms.segments import count_segments
 
@@ -69,17 +80,61 @@ INSERT_BROADCAST = """
 """
 
 
-def ref(message_id: int) -> str:
-    """The credit hold's ref of a message."""
-    return f"msg:{message_id}"
-
-
 @dataclass(frozen=True)
 class BroadcastResult:
     broadcast: Broadcast
     queued: int
     blocked: dict[str, int]  # reason -> recipients
     credits: int
+
+
+OPTED_OUT_AMONG = """
+    SELECT e164 FROM opt_outs WHERE account_id = :account_id AND e164 IN :keys
+"""
+
+
+def estimate(
+    session: Session,
+    *,
+    account_id: int,
+    catalog: Catalog,
+    text: str,
+    recipients: Sequence[str],
+    default_region: str | None = None,
+) -> Estimate:
+    """What sending `text` to `recipients` holds: the account's opt-outs and 10DLC
+    registration applied as the send applies them (every surface's estimate is this)."""
+    valid = [
+        n.e164
+        for n in normalize_many(recipients, default_region=default_region)
+        if isinstance(n, PhoneNumber)
+    ]
+    conn = sql.connection(session)
+    opted_out = {row[0] for row in sql.rows_in(conn, OPTED_OUT_AMONG, valid, account_id=account_id)}
+    try:
+        require_registration(session, account_id=account_id, region="US")
+        registered = True
+    except RegistrationRequired:
+        registered = False
+    return pricing.estimate(
+        catalog,
+        text,
+        recipients,
+        default_region=default_region,
+        unregistered=lambda region: not registered and is_us_region(region),
+        opted_out=opted_out,
+    )
+
+
+def list_numbers(session: Session, *, account_id: int, list_name: str) -> list[str]:
+    """The numbers of a contact list (what a broadcast to it sends to)."""
+    found = get_list(session, account_id=account_id, name=list_name)
+    query = (
+        select(Contact.e164)
+        .join(ContactListMember, ContactListMember.contact_id == Contact.id)
+        .where(ContactListMember.list_id == found.id)
+    )
+    return list(session.scalars(query))
 
 
 def require_addon(session: Session, *, account_id: int, now: datetime) -> None:
@@ -136,7 +191,7 @@ def send_message(
             session,
             account_id=actor.account_id,
             credits=message.credits,
-            ref=ref(message.id),
+            ref=hold_ref(message.id),
             now=now,
         )
     return message
@@ -211,7 +266,7 @@ def send_broadcast(
         ).replace("{zones}", ", ".join(f"(:z{i}, :d{i})" for i in range(len(zones))))
     )
     inserted = sql.rows(conn, statement, **params)
-    holds = [(ref(i), c) for i, c, status, _ in inserted if status == Status.QUEUED.value]
+    holds = [(hold_ref(i), c) for i, c, status, _ in inserted if status == Status.QUEUED.value]
     credits.hold_many(conn, account_id=account_id, holds=holds, now=now)
     blocked: dict[str, int] = {}
     for _, _, status, reason in inserted:
@@ -286,11 +341,12 @@ def cancel_message(session: Session, *, account_id: int, message_id: int, now: d
         .execution_options(synchronize_session=False)
     )
     if not getattr(changed, "rowcount", 0):
+        session.refresh(message)  # the status that refused it, not the one read before
         raise Conflict(
             f"message {message_id} is {message.status}; only a queued message can be canceled",
             status=message.status,
         )
     if message.credits:
-        credits.release(session, account_id=account_id, ref=ref(message_id), now=now)
+        credits.release(session, account_id=account_id, ref=hold_ref(message_id), now=now)
     session.refresh(message)
     return message

@@ -1,9 +1,11 @@
 """Sending's tables: contacts and lists, opt-outs, broadcasts, messages (the queue), the
 gateway's ids of each message, and inbound messages.
 
-`messages` is the queue: a worker claims due `queued` rows (and `sending` rows whose lease
-ran out), stamping each with a fresh `attempt_id`; only the holder of that attempt may record
-its outcome. `rank` orders statuses so that a late report never moves a message backwards.
+`messages` is the queue: a worker claims due `queued` rows, stamping each `sending` with a
+fresh `attempt_id`, a lease and `submitted_at` (the intent, committed before the network
+call); only the holder of that attempt may record its outcome. A `sending` row whose lease ran
+out has an unknown outcome: it is failed, never submitted again. `pending_reports` keeps
+delivery reports whose message is not known yet, until its gateway ids are recorded.
 """
 
 from __future__ import annotations
@@ -39,6 +41,11 @@ class Status(StrEnum):
 
 FINAL = (Status.DELIVERED, Status.UNDELIVERED, Status.FAILED, Status.BLOCKED, Status.CANCELED)
 STATUSES = tuple(s.value for s in Status)
+
+
+def hold_ref(message_id: int) -> str:
+    """The credit hold's ref of a message."""
+    return f"msg:{message_id}"
 
 
 class Kind(StrEnum):
@@ -152,6 +159,9 @@ class Message(Base):
     attempt_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     claimed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # When the holder of `attempt_id` claimed it to hand it to the gateway (committed before
+    # the network call); with the attempt's number (`attempts`), what judges a lost attempt.
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
@@ -164,6 +174,18 @@ class GatewayRef(Base):
 
     gateway_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), index=True)
+
+
+class PendingReport(Base):
+    """A delivery report received before its message's gateway ids were recorded."""
+
+    __tablename__ = "pending_reports"
+
+    gateway_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    status: Mapped[str] = mapped_column(String(12), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    error: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 class InboundMessage(Base):

@@ -1,5 +1,9 @@
 """Opt-outs: numbers that asked an account to stop. They are never messaged (a message to
-one is recorded as `blocked`, free). Replies of one keyword, in any case, change them."""
+one is recorded as `blocked`, free). Replies of one keyword, in any case, change them.
+
+An opt-out is a barrier: recording it cancels the account's queued messages to the number and
+releases their credits, in the same transaction (a claimed one is checked again by its worker
+right before the network call)."""
 
 from __future__ import annotations
 
@@ -9,10 +13,12 @@ from enum import StrEnum
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from smsaddon import credits
 from smsaddon.accounts import User, require_admin
+from smsaddon.credits import sql
 from smsaddon.db import insert_ignoring_conflicts
 from smsaddon.errors import NotFound
-from smsaddon.sms.models import OptOut
+from smsaddon.sms.models import OptOut, hold_ref
 from smsaddon.sms.phones import normalize
 
 STOP_WORDS = frozenset(
@@ -24,6 +30,17 @@ HELP_WORDS = frozenset({"HELP", "INFO"})
 STOP_REPLY = "You are unsubscribed and will get no more messages. Reply START to resubscribe."
 START_REPLY = "You are subscribed again. Reply STOP to unsubscribe, HELP for help."
 HELP_REPLY = "Reply STOP to unsubscribe, START to resubscribe. Msg & data rates may apply."
+OPTED_OUT_CANCELED = (
+    "Canceled: the recipient opted out (replied STOP) before it was sent. Its credits were "
+    "released."
+)
+CANCEL_UNSENT = sql.Statement("""
+    UPDATE messages SET status = 'canceled', reason = :reason, finished_at = :now,
+           lease_until = NULL
+    WHERE account_id = :account_id AND to_e164 = :e164 AND kind = 'message'
+      AND status = 'queued'
+    RETURNING id, credits
+""")
 
 
 class Keyword(StrEnum):
@@ -58,11 +75,19 @@ def opt_out(
     now: datetime,
     keyword: str | None = None,
 ) -> None:
-    """Record the opt-out (doing it twice changes nothing)."""
+    """Record the opt-out (doing it twice changes nothing) and cancel the account's queued
+    messages to the number, releasing their credits."""
     statement = insert_ignoring_conflicts(session, OptOut.__table__).values(
         account_id=account_id, e164=e164, source=source, keyword=keyword, created_at=now
     )
     session.execute(statement)
+    conn = sql.connection(session)
+    canceled = sql.rows(
+        conn, CANCEL_UNSENT, account_id=account_id, e164=e164, reason=OPTED_OUT_CANCELED, now=now
+    )
+    holds = [(account_id, hold_ref(mid)) for mid, cost in canceled if cost]
+    if holds:
+        credits.release_many(conn, holds=holds, now=now)
 
 
 def opt_in(session: Session, *, account_id: int, e164: str) -> bool:

@@ -2,15 +2,18 @@
 
 The rate card is the catalog's `countries`; a region not on it is unsupported and never priced.
 `estimate` is what every surface shows before sending: the segments of the text, the credits
-per country and the total, with invalid numbers and unsupported countries listed apart.
-Recipients are counted once per number (two spellings of one number are one recipient).
+per country and the total, and apart, each group the send would not charge: invalid numbers,
+repeats, unsupported countries, US numbers without an approved 10DLC registration, numbers
+opted out of the account (in that order, the order the send checks them). Recipients are
+counted once per number (two spellings of one number are one recipient). The account's
+opt-outs and registration come from `messages.estimate`, which every surface calls.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field
 
 from smsaddon.catalog import Catalog, Country
 from smsaddon.errors import UnsupportedCountry
@@ -61,6 +64,9 @@ class Estimate:
     total_credits: int
     invalid: tuple[Rejected, ...]
     unsupported: tuple[Unsupported, ...]
+    unregistered: tuple[str, ...] = ()  # US numbers: the 10DLC campaign is not approved
+    opted_out: tuple[str, ...] = ()  # numbers that said STOP to the account
+    excluded: dict[str, int] = field(default_factory=dict)  # group -> recipients not charged
 
 
 def rate_for(catalog: Catalog, region: str) -> Country:
@@ -114,17 +120,23 @@ def estimate(
     *,
     default_region: str | None = None,
     segment_cap: int | None = None,
+    unregistered: Callable[[str], bool] = lambda region: False,
+    opted_out: Collection[str] = frozenset(),
 ) -> Estimate:
     """The cost of sending `text` to every number in `recipients`, before sending it.
 
-    Raises InvalidMessage for an empty text or one over the segment cap (None: the
-    catalog's). Numbers without + are read in `default_region`."""
+    `unregistered(region)`: messages to the region need a registration the account lacks;
+    `opted_out`: E.164 numbers opted out of the account. Raises InvalidMessage for an empty
+    text or one over the segment cap (None: the catalog's). Numbers without + are read in
+    `default_region`."""
     count = count_segments(text, segment_cap=_cap(catalog, segment_cap))
     given = list(recipients)
     seen: set[str] = set()
     by_country: dict[str, int] = {}
     invalid: list[Rejected] = []
     unsupported: list[Unsupported] = []
+    needs_registration: list[str] = []
+    stopped: list[str] = []
     for raw, number in zip(
         given, normalize_many(given, default_region=default_region), strict=True
     ):
@@ -136,22 +148,36 @@ def estimate(
         seen.add(number.e164)
         if catalog.country(number.region) is None:
             unsupported.append(_unsupported(raw, number))
+        elif unregistered(number.region):
+            needs_registration.append(number.e164)
+        elif number.e164 in opted_out:
+            stopped.append(number.e164)
         else:
             by_country[number.region] = by_country.get(number.region, 0) + 1
     rows = [_row(rate_for(catalog, code), n, count.segments) for code, n in by_country.items()]
     rows.sort(key=lambda row: _folded(row.name))
-    priced = sum(by_country.values())
+    duplicates = len(given) - len(invalid) - len(seen)
+    groups = (
+        ("invalid", len(invalid)),
+        ("duplicate", duplicates),
+        ("unsupported", len(unsupported)),
+        ("unregistered", len(needs_registration)),
+        ("opted_out", len(stopped)),
+    )
     return Estimate(
         catalog_version=catalog.version,
         encoding=count.encoding,
         units=count.units,
         segments=count.segments,
         countries=tuple(rows),
-        recipients=priced,
-        duplicates=len(given) - len(invalid) - len(seen),
+        recipients=sum(by_country.values()),
+        duplicates=duplicates,
         total_credits=sum(row.credits for row in rows),
         invalid=tuple(invalid),
         unsupported=tuple(unsupported),
+        unregistered=tuple(needs_registration),
+        opted_out=tuple(stopped),
+        excluded={group: n for group, n in groups if n},
     )
 
 

@@ -1,11 +1,24 @@
-"""The queue's services, for workers: claim due messages, record what the gateway answered,
-apply delivery reports, and handle inbound replies. Each runs in the caller's transaction.
+"""The queue's services, for workers: claim due messages, check them against the opt-outs
+right before the network call, record what the gateway answered, apply delivery reports, and
+handle inbound replies. Each runs in the caller's transaction, with set-based statements per
+batch.
 
-A claim stamps its messages `sending` with a fresh attempt id and a lease; only that attempt
-may record their outcome (a conditional update on it), so a slow worker whose lease ran out
-and was reclaimed changes nothing. `sent` captures the hold; `failed` releases it. Reports
-move a message forward only (`delivered`/`undelivered` over `sent`, `undelivered` over
-`delivered`): a late or repeated report never moves it back.
+At most once to the carrier: the claim is the durable intent record. It stamps its messages
+`sending` with a fresh attempt id, the attempt's number, a lease and `submitted_at`, and is
+committed before the network call. A message found `sending` with its lease run out has an
+unknown outcome: the next claim fails it and releases its credits, and it is never submitted
+again (the gateway is not trusted to remember it). Only the holder of the attempt records the
+outcome, so a slow worker whose lease ran out changes nothing. `sent` captures the hold;
+`failed` and `canceled` release it.
+
+A STOP is a barrier: the claim never hands out a message to a number opted out of its account
+(it cancels it and releases its credits, in the same statement's transaction), and the worker
+checks again with `opted_out_among` just before the network call.
+
+Reports move a message forward only (`delivered`/`undelivered` over `sent`, `undelivered`
+over `delivered`), so one applied twice changes nothing. A report whose message's gateway ids
+are not recorded yet waits in `pending_reports` and is applied by `match_pending`, which
+every worker runs at the start of each claim.
 """
 
 from __future__ import annotations
@@ -14,7 +27,6 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
@@ -22,11 +34,11 @@ from sqlalchemy.orm import Session
 from smsaddon import credits
 from smsaddon.credits import sql
 from smsaddon.db import insert_ignoring_conflicts
-from smsaddon.gateways.base import Accepted, Inbound, Refused, StatusReport, SubmitResult
-from smsaddon.sms.messages import ref
-from smsaddon.sms.models import InboundMessage, Kind, Message, Status
+from smsaddon.gateways.base import Accepted, Inbound, StatusReport, SubmitResult
+from smsaddon.sms.models import InboundMessage, Kind, Message, Status, hold_ref
 from smsaddon.sms.optouts import (
     HELP_REPLY,
+    OPTED_OUT_CANCELED,
     START_REPLY,
     STOP_REPLY,
     Keyword,
@@ -39,50 +51,133 @@ from smsaddon.sms.quiet_hours import allowed, next_allowed
 MAX_ATTEMPTS = 5
 BACKOFF = timedelta(seconds=5)
 MAX_BACKOFF = timedelta(minutes=10)
+KEEP_PENDING_REPORTS = timedelta(days=7)
 UNKNOWN_OUTCOME = (
-    "The worker stopped while submitting and the gateway cannot tell whether it took the "
-    "message; it was not resent, to never send it twice."
+    "The outcome of the submission is unknown: the worker sending it stopped before the "
+    "gateway answered. It was not resent, so that it is never sent twice, and its credits "
+    "were released."
 )
-
-_DUE = """
-    SELECT id, status FROM messages
-    WHERE status IN ('queued', 'sending') AND due_at <= :now
-      AND (status = 'queued' OR lease_until < :now)
-    ORDER BY due_at, id LIMIT :limit {skip_locked}
+OPTED_OUT = (
+    "EXISTS (SELECT 1 FROM opt_outs o WHERE o.account_id = m.account_id AND o.e164 = m.to_e164)"
+)
+_DUE = f"""
+    SELECT m.id, m.status = 'sending', m.kind = 'message' AND {OPTED_OUT}
+    FROM messages m
+    WHERE m.status IN ('queued', 'sending') AND m.due_at <= :now
+      AND (m.status = 'queued' OR m.lease_until < :now)
+    ORDER BY m.due_at, m.id LIMIT :limit
 """
 DUE = {
-    "sqlite": sql.Statement(_DUE.replace("{skip_locked}", "")),
-    "postgresql": sql.Statement(_DUE.replace("{skip_locked}", "FOR UPDATE SKIP LOCKED")),
+    "sqlite": sql.Statement(_DUE),
+    "postgresql": sql.Statement(_DUE + " FOR UPDATE OF m SKIP LOCKED"),
 }
 CLAIMED = """
     UPDATE messages SET status = 'sending', attempt_id = :attempt_id, claimed_by = :worker,
-           lease_until = :lease_until, attempts = attempts + 1
-    WHERE id IN ({ids}) AND status IN ('queued', 'sending')
+           lease_until = :lease_until, attempts = attempts + 1, submitted_at = :now
+    WHERE id IN :keys AND status IN ('queued', 'sending')
     RETURNING id, account_id, to_e164, body, broadcast_id, time_zones, credits, attempts,
               kind
 """
+# Ends messages without sending them (opted out, unknown outcome): their holds are released.
+SETTLED = """
+    UPDATE messages SET status = :status, reason = :reason, finished_at = :now,
+           lease_until = NULL
+    WHERE id IN :keys AND status IN ('queued', 'sending')
+    RETURNING id, account_id, credits
+"""
+STOPPED_AMONG = f"""
+    SELECT m.id FROM messages m WHERE m.id IN :keys AND m.kind = 'message' AND {OPTED_OUT}
+"""
+CANCEL_STOPPED = f"""
+    UPDATE messages SET status = 'canceled', reason = :reason, finished_at = :now,
+           lease_until = NULL
+    WHERE id IN :keys AND attempt_id = :attempt_id AND status = 'sending' AND kind = 'message'
+      AND {OPTED_OUT.replace("m.", "messages.")}
+    RETURNING id, account_id, credits
+"""
 DEFER = sql.Statement("""
     UPDATE messages SET status = 'queued', due_at = :due_at, attempt_id = NULL,
-           claimed_by = NULL, lease_until = NULL, attempts = attempts - :undo
+           claimed_by = NULL, lease_until = NULL, submitted_at = NULL,
+           attempts = attempts - :undo, reason = :reason
     WHERE id = :id AND attempt_id = :attempt_id AND status = 'sending'
 """)
-SENT_MANY = """
-    UPDATE messages SET status = 'sent', sent_at = :now, lease_until = NULL
+SENT = """
+    UPDATE messages SET status = 'sent', sent_at = :now, lease_until = NULL, reason = NULL
     WHERE id IN :keys AND attempt_id = :attempt_id AND status = 'sending'
     RETURNING id
 """
-FAILED = sql.Statement("""
+FAILED = """
     UPDATE messages SET status = 'failed', reason = :reason, finished_at = :now,
            lease_until = NULL
-    WHERE id = :id AND attempt_id = :attempt_id AND status = 'sending'
+    WHERE id IN :keys AND attempt_id = :attempt_id AND status = 'sending'
+    RETURNING id, account_id, credits
+"""
+# Reports move a message forward only; pending reports whose message is known are applied.
+_FROM_PENDING = """
+    FROM pending_reports p JOIN gateway_refs r ON r.gateway_id = p.gateway_id
+    WHERE messages.id = r.message_id AND p.gateway_id IN :keys
+"""
+DELIVERED = f"""
+    UPDATE messages SET status = 'delivered', finished_at = p.at, reason = NULL
+    {_FROM_PENDING} AND p.status = 'delivered' AND messages.status = 'sent'
+"""
+UNDELIVERED = f"""
+    UPDATE messages SET status = 'undelivered', finished_at = p.at, reason = p.error
+    {_FROM_PENDING} AND p.status = 'undelivered' AND messages.status IN ('sent', 'delivered')
+"""
+MATCHED = """
+    DELETE FROM pending_reports WHERE gateway_id IN :keys
+      AND EXISTS (SELECT 1 FROM gateway_refs r WHERE r.gateway_id = pending_reports.gateway_id)
+    RETURNING gateway_id
+"""
+# The best report per message (`best`: message_id, status, at, error) moves it forward.
+_MOVE_FORWARD = """
+    UPDATE messages m SET status = b.status, finished_at = b.at,
+           reason = CASE WHEN b.status = 'undelivered' THEN b.error END
+    FROM best b
+    WHERE m.id = b.message_id
+      AND (m.status = 'sent' OR (m.status = 'delivered' AND b.status = 'undelivered'))
+    RETURNING m.id
+"""
+# PostgreSQL: the same in one statement, one snapshot (in READ COMMITTED each statement has
+# its own: a DELETE after the UPDATEs could see gateway ids the UPDATEs did not, and forget
+# reports never applied). SQLite runs one writer at a time, so its three statements agree.
+APPLY_PENDING_PG = sql.Statement(f"""
+    WITH gone AS (
+        DELETE FROM pending_reports p USING gateway_refs r
+        WHERE r.gateway_id = p.gateway_id AND p.gateway_id = ANY(:keys)
+        RETURNING r.message_id, p.status, p.at, p.error
+    ), best AS (
+        SELECT DISTINCT ON (message_id) message_id, status, at, error FROM gone
+        ORDER BY message_id, status = 'undelivered' DESC, at
+    )
+    {_MOVE_FORWARD}
 """)
-# A report moves a message forward only.
-REPORT = sql.Statement("""
-    UPDATE messages SET status = :status, finished_at = :at, reason = :reason
-    WHERE id IN :keys AND status IN ({from_statuses})
-    RETURNING id
+# PostgreSQL: reports applied in one statement: those of known messages moved forward, the
+# rest stored to wait.
+APPLY_REPORTS_PG = sql.Statement(f"""
+    WITH incoming (gateway_id, status, at, error) AS (
+        SELECT * FROM unnest(CAST(:ids AS VARCHAR[]), CAST(:statuses AS VARCHAR[]),
+                             CAST(:ats AS TIMESTAMPTZ[]), CAST(:errors AS VARCHAR[]))
+    ), best AS (
+        SELECT DISTINCT ON (r.message_id) r.message_id, i.status, i.at, i.error
+        FROM incoming i JOIN gateway_refs r ON r.gateway_id = i.gateway_id
+        ORDER BY r.message_id, i.status = 'undelivered' DESC, i.at
+    ), waiting AS (
+        INSERT INTO pending_reports (gateway_id, status, at, error, received_at)
+        SELECT i.gateway_id, i.status, i.at, i.error, :now FROM incoming i
+        WHERE NOT EXISTS (SELECT 1 FROM gateway_refs r WHERE r.gateway_id = i.gateway_id)
+        ON CONFLICT DO NOTHING
+    )
+    {_MOVE_FORWARD}
 """)
-FROM_STATUSES = {"delivered": "'sent'", "undelivered": "'sent', 'delivered'"}
+# Pending reports whose message became known (matched by `match_pending`).
+MATCHABLE = sql.Statement("""
+    SELECT p.gateway_id FROM pending_reports p
+    JOIN gateway_refs r ON r.gateway_id = p.gateway_id LIMIT 1000
+""")
+FORGET_PENDING = sql.Statement("DELETE FROM pending_reports WHERE received_at < :before")
+REPORT_COLUMNS = ("gateway_id", "status", "at", "error", "received_at")
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,55 +190,82 @@ class Claimed:
     attempts: int
     attempt_id: str
     time_zones: str
-    reclaimed: bool  # its previous attempt's worker stopped: the outcome of that is unknown
 
     @property
     def key(self) -> str:
         return f"m{self.id}"
 
 
-def claim(
-    session: Session, *, worker: str, now: datetime, limit: int, lease: timedelta
-) -> list[Claimed]:
-    """Claim up to `limit` due messages (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so workers
-    never wait on each other; SQLite's write lock serializes claims). Messages outside quiet
-    hours now go back to wait for their next allowed time."""
+@dataclass(frozen=True, slots=True)
+class Claim:
+    messages: list[Claimed]
+    settled: int  # ended without sending (opted out, unknown outcome), or reports matched
+
+
+def claim(session: Session, *, worker: str, now: datetime, limit: int, lease: timedelta) -> Claim:
+    """Claim up to `limit` due messages for a submission starting now (`FOR UPDATE SKIP
+    LOCKED` on PostgreSQL, so workers never wait on each other; SQLite's write lock serializes
+    claims). The statement that picks them also tells, of each, whether its number opted out
+    of its account (then it is canceled, not handed out) and whether an earlier attempt's
+    lease ran out (then it is failed: its outcome is unknown); both are released. Messages
+    outside quiet hours now go back to wait for their next allowed time. Reports that waited
+    for their message are matched first (`match_pending`)."""
     conn = sql.connection(session)
+    matched = match_pending(session)
     due = sql.rows(conn, DUE[conn.dialect.name], now=now, limit=limit)
     if not due:
-        return []
-    previous = {row[0]: row[1] for row in due}
+        return Claim([], matched)
+    unknown = [mid for mid, resumed, _ in due if resumed]  # the carrier may have it
+    opted_out = [mid for mid, resumed, out in due if out and not resumed]
+    settled = matched + _settle(conn, opted_out, Status.CANCELED, OPTED_OUT_CANCELED, now)
+    settled += _settle(conn, unknown, Status.FAILED, UNKNOWN_OUTCOME, now)
+    fresh = [mid for mid, resumed, out in due if not resumed and not out]
+    if not fresh:
+        return Claim([], settled)
     attempt_id = str(uuid.uuid4())
-    ids = {f"id{n}": mid for n, mid in enumerate(previous)}
-    statement = sql.Statement(CLAIMED.format(ids=", ".join(f":{name}" for name in ids)))
-    rows = sql.rows(
-        conn, statement, attempt_id=attempt_id, worker=worker, lease_until=now + lease, **ids
+    rows = sql.rows_in(
+        conn,
+        CLAIMED,
+        fresh,
+        attempt_id=attempt_id,
+        worker=worker,
+        lease_until=now + lease,
+        now=now,
     )
     bodies = _broadcast_bodies(conn, {row[4] for row in rows if row[3] is None})
     claimed: list[Claimed] = []
-    deferred = []
     for mid, account_id, to, body, broadcast_id, zones, cost, attempts, kind in rows:
-        if kind == Kind.MESSAGE and not allowed(now, zones):
-            deferred.append(
-                {"id": mid, "attempt_id": attempt_id, "due_at": next_allowed(now, zones), "undo": 1}
-            )
-            continue
-        claimed.append(
-            Claimed(
-                id=mid,
-                account_id=account_id,
-                to=to,
-                body=body if body is not None else bodies[broadcast_id],
-                credits=cost,
-                attempts=attempts,
-                attempt_id=attempt_id,
-                time_zones=zones or "",
-                reclaimed=previous[mid] == Status.SENDING.value,
-            )
+        message = Claimed(
+            id=mid,
+            account_id=account_id,
+            to=to,
+            body=body if body is not None else bodies[broadcast_id],
+            credits=cost,
+            attempts=attempts,
+            attempt_id=attempt_id,
+            time_zones=zones or "",
         )
-    _write_many(conn, DEFER, deferred)
+        if kind == Kind.MESSAGE and not allowed(now, zones):
+            _defer(conn, message, next_allowed(now, zones), undo=1)
+        else:
+            claimed.append(message)
     claimed.sort(key=lambda c: c.id)
-    return claimed
+    return Claim(claimed, settled)
+
+
+def _settle(conn: Connection, ids: list[int], status: Status, reason: str, now: datetime) -> int:
+    if not ids:
+        return 0
+    ended = sql.rows_in(conn, SETTLED, ids, status=status.value, reason=reason, now=now)
+    _release(conn, ended, now)
+    return len(ended)
+
+
+def _release(conn: Connection, ended: Sequence[sql.Row], now: datetime) -> None:
+    """Release the holds of messages ended unsent, given as (id, account id, credits)."""
+    holds = [(account_id, hold_ref(mid)) for mid, account_id, cost in ended if cost]
+    if holds:
+        credits.release_many(conn, holds=holds, now=now)
 
 
 def _broadcast_bodies(conn: Connection, ids: set[int]) -> dict[int, str]:
@@ -153,82 +275,141 @@ def _broadcast_bodies(conn: Connection, ids: set[int]) -> dict[int, str]:
     return {row[0]: row[1] for row in found}
 
 
-def record(
-    session: Session, *, results: Sequence[tuple[Claimed, SubmitResult]], now: datetime
-) -> None:
-    """Record what the gateway answered for each claimed message: sent (capture), retry
-    later (backoff, quiet hours kept) or failed (release)."""
+def opted_out_among(session: Session, *, messages: Sequence[Claimed]) -> set[int]:
+    """Of claimed `messages`, those whose number opted out of the account since the claim
+    (checked right before the network call; `record` cancels them)."""
+    if not messages:
+        return set()
     conn = sql.connection(session)
+    return {mid for (mid,) in sql.rows_in(conn, STOPPED_AMONG, [m.id for m in messages])}
+
+
+def _by_attempt(messages: Sequence[Claimed]) -> dict[str, list[int]]:
+    groups: dict[str, list[int]] = {}
+    for message in messages:
+        groups.setdefault(message.attempt_id, []).append(message.id)
+    return groups
+
+
+def record(
+    session: Session,
+    *,
+    results: Sequence[tuple[Claimed, SubmitResult]],
+    now: datetime,
+    stopped: Sequence[Claimed] = (),
+) -> None:
+    """Record what the gateway answered for each message: sent (capture), retry later
+    (backoff, quiet hours kept) or failed (release); `stopped` (opted out before the network
+    call, not submitted) are canceled (release). Only the attempt that claimed a message
+    records it; reports that came before its gateway ids wait for `match_pending`."""
+    conn = sql.connection(session)
+    for attempt_id, ids in _by_attempt(stopped).items():
+        canceled = sql.rows_in(
+            conn, CANCEL_STOPPED, ids, attempt_id=attempt_id, reason=OPTED_OUT_CANCELED, now=now
+        )
+        _release(conn, canceled, now)
     accepted: dict[str, dict[int, tuple[Claimed, Accepted]]] = {}
-    released: list[tuple[int, str]] = []
+    failed: dict[tuple[str, str], list[int]] = {}
     for message, result in results:
         if isinstance(result, Accepted):
             accepted.setdefault(message.attempt_id, {})[message.id] = (message, result)
+        elif result.retry_after is not None:  # nothing was tried: the attempt does not count
+            due = next_allowed(now + timedelta(seconds=result.retry_after), message.time_zones)
+            _defer(conn, message, due, undo=1, reason=result.reason)
         elif result.retryable and message.attempts < MAX_ATTEMPTS:
-            retry(conn, message, now=now)
-        elif fail(conn, message, reason=result.reason, now=now) and message.credits:
-            released.append((message.account_id, ref(message.id)))
-    if released:
-        credits.release_many(conn, holds=released, now=now)
+            delay = min(BACKOFF * 2 ** (message.attempts - 1), MAX_BACKOFF)
+            due = next_allowed(now + delay, message.time_zones)
+            _defer(conn, message, due, undo=0, reason=result.reason)
+        else:
+            failed.setdefault((message.attempt_id, result.reason[:300]), []).append(message.id)
+    for (attempt_id, reason), ids in failed.items():
+        _release(
+            conn, sql.rows_in(conn, FAILED, ids, attempt_id=attempt_id, reason=reason, now=now), now
+        )
     for attempt_id, by_id in accepted.items():
-        sent = sql.rows_in(conn, SENT_MANY, list(by_id), attempt_id=attempt_id, now=now)
-        pairs = [(gid, mid) for (mid,) in sent for gid in by_id[mid][1].gateway_ids]
-        sql.insert_many(conn, "gateway_refs", ("gateway_id", "message_id"), pairs)
-        holds = [(by_id[mid][0].account_id, ref(mid)) for (mid,) in sent if by_id[mid][0].credits]
+        sent = [
+            mid for (mid,) in sql.rows_in(conn, SENT, list(by_id), attempt_id=attempt_id, now=now)
+        ]
+        refs = [(gid, mid) for mid in sent for gid in by_id[mid][1].gateway_ids]
+        sql.insert_many(conn, "gateway_refs", ("gateway_id", "message_id"), refs)
+        holds = [(by_id[mid][0].account_id, hold_ref(mid)) for mid in sent if by_id[mid][0].credits]
         if holds:
             credits.capture_many(conn, holds=holds, now=now)
 
 
-def retry(conn: Connection, message: Claimed, *, now: datetime) -> None:
-    delay = min(BACKOFF * 2 ** (message.attempts - 1), MAX_BACKOFF)
+def _defer(
+    conn: Connection, message: Claimed, due_at: datetime, *, undo: int, reason: str | None = None
+) -> None:
+    """Put a claimed message back in the queue until `due_at`, with why it waits."""
     sql.write(
         conn,
         DEFER,
         id=message.id,
         attempt_id=message.attempt_id,
-        due_at=next_allowed(now + delay, message.time_zones),
-        undo=0,
+        due_at=due_at,
+        undo=undo,
+        reason=None if reason is None else reason[:300],
     )
 
 
-def fail(conn: Connection, message: Claimed, *, reason: str, now: datetime) -> bool:
-    """Mark the message failed (its hold is for the caller to release); whether it was."""
-    return bool(
-        sql.write(
-            conn, FAILED, id=message.id, attempt_id=message.attempt_id, reason=reason[:300], now=now
-        )
-    )
-
-
-def _write_many(
-    conn: Connection, statement: sql.Statement, params: Sequence[dict[str, Any]]
-) -> None:
-    for values in params:
-        sql.write(conn, statement, **values)
-
-
-def unknown_outcome(message: Claimed) -> Refused:
-    return Refused(message.key, UNKNOWN_OUTCOME, retryable=False)
-
-
-def apply_reports(session: Session, *, reports: Sequence[StatusReport]) -> list[StatusReport]:
-    """Apply delivery reports; those whose message is not known (yet) are given back."""
+def apply_reports(session: Session, *, reports: Sequence[StatusReport], now: datetime) -> int:
+    """Apply delivery reports; those whose message is not known yet wait in
+    `pending_reports` until its gateway ids are recorded (`match_pending`), or for a week
+    (`forget_pending`). How many messages moved."""
     if not reports:
-        return []
+        return 0
     conn = sql.connection(session)
-    wanted = list({r.gateway_id for r in reports})
-    query = "SELECT gateway_id, message_id FROM gateway_refs WHERE gateway_id IN :keys"
-    known: dict[str, int] = {row[0]: row[1] for row in sql.rows_in(conn, query, wanted)}
-    groups: dict[tuple[str, datetime, str | None], list[int]] = {}
-    for r in reports:
-        if r.gateway_id in known:
-            reason = (r.error or "")[:300] or None
-            groups.setdefault((r.status, r.at, reason), []).append(known[r.gateway_id])
-    for (status, at, reason), ids in groups.items():
-        text = REPORT.text.replace("{from_statuses}", FROM_STATUSES[status])
-        sql.rows_in(conn, text, ids, status=status, at=at, reason=reason)
-    unmatched = [r for r in reports if r.gateway_id not in known]
-    return unmatched
+    rows = {
+        (r.gateway_id, r.status): (r.gateway_id, r.status, r.at, (r.error or "")[:300] or None, now)
+        for r in reports
+    }
+    if conn.dialect.name == "postgresql":
+        ids, statuses, ats, errors, _ = zip(*rows.values(), strict=True)
+        moved = sql.rows(
+            conn,
+            APPLY_REPORTS_PG,
+            ids=list(ids),
+            statuses=list(statuses),
+            ats=list(ats),
+            errors=list(errors),
+            now=now,
+        )
+        return len(moved)
+    sql.insert_many(
+        conn,
+        "pending_reports",
+        REPORT_COLUMNS,
+        list(rows.values()),
+        suffix="ON CONFLICT DO NOTHING",
+    )
+    return _apply_pending(conn, list({r.gateway_id for r in reports}))
+
+
+def forget_pending(session: Session, *, now: datetime) -> int:
+    """Forget reports that waited a week for a message never recorded (its submission's
+    outcome was unknown); how many."""
+    return sql.write(sql.connection(session), FORGET_PENDING, before=now - KEEP_PENDING_REPORTS)
+
+
+def match_pending(session: Session) -> int:
+    """Apply the pending reports whose message's gateway ids are recorded now; how many.
+
+    A report stored while another transaction records its message's ids (neither sees the
+    other's rows) is matched by the next call, in a transaction begun after both committed:
+    every worker makes one at the start of each claim."""
+    conn = sql.connection(session)
+    found = [gid for (gid,) in sql.rows(conn, MATCHABLE)]
+    return _apply_pending(conn, found) if found else 0
+
+
+def _apply_pending(conn: Connection, gateway_ids: list[str]) -> int:
+    """Apply the pending reports of `gateway_ids` whose message is known, then forget them;
+    how many messages moved."""
+    if conn.dialect.name == "postgresql":
+        return len(sql.rows(conn, APPLY_PENDING_PG, keys=gateway_ids))
+    sql.rows_in(conn, DELIVERED, gateway_ids)
+    sql.rows_in(conn, UNDELIVERED, gateway_ids)
+    return len(sql.rows_in(conn, MATCHED, gateway_ids))
 
 
 def receive(session: Session, *, inbound: Inbound, now: datetime) -> InboundMessage | None:

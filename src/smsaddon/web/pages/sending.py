@@ -14,15 +14,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from smsaddon import credits
 from smsaddon.db import transaction, utcnow
 from smsaddon.errors import DomainError, InvalidMessage
 from smsaddon.formatting import count, number
+from smsaddon.gateways.base import Capability
 from smsaddon.sms import contacts, messages, optouts
-from smsaddon.sms.models import STATUSES, Contact, ContactListMember
-from smsaddon.sms.pricing import estimate
+from smsaddon.sms.models import STATUSES
 from smsaddon.sms.segments import analyze
 from smsaddon.web import state
 from smsaddon.web.rendering import render
@@ -165,6 +164,13 @@ def compose_page(request: Request) -> Response:
         return render(request, "compose.html", context)
 
 
+EXCLUDED = {
+    "duplicate": "repeated: counted once",
+    "unregistered": "US: 10DLC registration needed, not charged",
+    "opted_out": "opted out (STOP): not sent, not charged",
+}
+
+
 class Preview(BaseModel):
     text: str = Field(max_length=5000)
     to: str = Field("", max_length=40)
@@ -180,13 +186,8 @@ def preview(request: Request, body: Preview) -> Response:
         user = signed_in_user(request, session)
         numbers = [body.to] if body.to.strip() else []
         if body.list:
-            found = contacts.get_list(session, account_id=user.account_id, name=body.list)
-            numbers = list(
-                session.scalars(
-                    select(Contact.e164)
-                    .join(ContactListMember, ContactListMember.contact_id == Contact.id)
-                    .where(ContactListMember.list_id == found.id)
-                )
+            numbers = messages.list_numbers(
+                session, account_id=user.account_id, list_name=body.list
             )
         available = credits.balance(session, account_id=user.account_id, now=utcnow()).available
     result: dict[str, Any] = {"available": available, "error": None}
@@ -220,7 +221,14 @@ def preview(request: Request, body: Preview) -> Response:
         },
     }
     try:
-        found_estimate = estimate(catalog, body.text, numbers)
+        with transaction(state.sessions(request)) as session:
+            found_estimate = messages.estimate(
+                session,
+                account_id=user.account_id,
+                catalog=catalog,
+                text=body.text,
+                recipients=numbers,
+            )
     except InvalidMessage as error:
         return JSONResponse(
             {
@@ -246,6 +254,11 @@ def preview(request: Request, body: Preview) -> Response:
         "total_credits": found_estimate.total_credits,
         "invalid": [f"{r.given}: {r.reason}" for r in found_estimate.invalid],
         "unsupported": [f"{u.e164} ({u.country})" for u in found_estimate.unsupported],
+        "excluded": [
+            f"{n} {EXCLUDED[group]}"
+            for group, n in found_estimate.excluded.items()
+            if group in EXCLUDED
+        ],
     }
     return JSONResponse(result)
 
@@ -312,7 +325,7 @@ def messages_page(request: Request, status: Annotated[str, Query(max_length=20)]
             "status": status,
             "statuses": STATUSES,
             "busy": any(m.status in ("queued", "sending", "sent") for m in found),
-            "simulator": hasattr(getattr(request.app.state, "gateway", None), "inject"),
+            "simulator": _can_inject(request),
             "flash": request.session.pop("flash", None),
         }
         return render(request, "messages.html", context)
@@ -325,12 +338,16 @@ def simulate_reply(
     text: Annotated[str, Form(max_length=160)],
 ) -> Response:
     """The simulator receives a reply from a number (STOP, HELP, ...), as a person would."""
-    gateway = getattr(request.app.state, "gateway", None)
     with transaction(state.sessions(request)) as session:
         signed_in_user(request, session)
-    if gateway is None or not hasattr(gateway, "inject"):
+    if not _can_inject(request):
         _flash(request, "Replies can be simulated only with the simulator gateway.", "error")
     else:
-        gateway.inject(from_e164=phone, body=text, at=utcnow())
+        request.app.state.gateway.inject(from_e164=phone, body=text, at=utcnow())
         _flash(request, f"The simulator received {text!r} from {phone}.")
     return _back("/messages")
+
+
+def _can_inject(request: Request) -> bool:
+    gateway = getattr(request.app.state, "gateway", None)
+    return gateway is not None and Capability.INJECT_INBOUND in gateway.capabilities

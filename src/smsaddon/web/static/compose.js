@@ -49,7 +49,8 @@
     }));
     $("cost-total").textContent = number(data.total_credits);
     $("available").textContent = number(data.available);
-    $("cost-notes").textContent = [...data.invalid, ...data.unsupported.map((u) => `${u}: not supported`)].join("; ");
+    $("cost-notes").textContent = [...data.invalid, ...data.unsupported.map((u) => `${u}: not supported`),
+                                   ...(data.excluded ?? [])].join("; ");
   };
 
   const refresh = async () => {
