@@ -22,9 +22,9 @@ from sqlalchemy import Connection, Engine, insert, select
 
 from benchmarks.common import Row
 from benchmarks.databases import postgres_available, postgres_engine, sqlite_engine
-from smsaddon import credits
+from smsaddon import credits, sql
 from smsaddon.accounts.models import Account
-from smsaddon.credits import CreditGrant, GrantSource, sql
+from smsaddon.credits import CreditGrant, GrantSource
 from smsaddon.errors import InsufficientCredits
 
 SECONDS = 2.0  # per measurement

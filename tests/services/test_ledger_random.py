@@ -20,8 +20,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
-from smsaddon import credits
-from smsaddon.credits import GrantSource, HoldState, allocation, sql
+from smsaddon import credits, sql
+from smsaddon.credits import GrantSource, HoldState, allocation
 from smsaddon.db import transaction
 from smsaddon.errors import Conflict, DomainError, InsufficientCredits, NotFound
 from tests.services.test_credits import new_account

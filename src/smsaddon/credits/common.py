@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection
 from sqlalchemy.orm import class_mapper
 
-from smsaddon.credits import sql
+from smsaddon import sql
 from smsaddon.credits.allocation import Bucket, Shortfall
 from smsaddon.errors import InsufficientCredits, ValidationFailed
 

@@ -14,8 +14,8 @@ from datetime import datetime
 
 from sqlalchemy import Connection
 
-from smsaddon import audit
-from smsaddon.credits import allocation, common, sql
+from smsaddon import audit, sql
+from smsaddon.credits import allocation, common
 from smsaddon.credits.models import CreditEntry, CreditGrant, EntryKind, GrantSource
 from smsaddon.errors import Conflict, ValidationFailed
 

@@ -19,7 +19,8 @@ from datetime import datetime
 
 from sqlalchemy import Connection
 
-from smsaddon.credits import allocation, sql
+from smsaddon import sql
+from smsaddon.credits import allocation
 from smsaddon.credits.common import (
     detached,
     expect_changed,
@@ -382,7 +383,7 @@ def _end_many(
             keys: dict[str, object] = {}
             for i, (account_id, ref) in enumerate(page):
                 keys[f"a{i}"], keys[f"r{i}"] = account_id, ref
-            statement = sql.Statement(END_MANY_SQLITE.format(pairs=pairs, lock="{lock}"))
+            statement = sql.Statement(END_MANY_SQLITE.format(pairs=pairs))
             found = sql.rows(conn, statement, state=state.value, now=now, **keys)
             ended.update((hold_id, account_id) for hold_id, account_id in found)
     if not ended:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from smsaddon.credits import sql
+from smsaddon import sql
 
 _LIVE = "g.starts_at <= :now AND g.expires_at > :now"
 _SHOWN = f"COALESCE(SUM(CASE WHEN {_LIVE} THEN g.remaining - g.held ELSE 0 END), 0)"

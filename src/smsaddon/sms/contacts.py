@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from smsaddon.credits import sql
+from smsaddon import sql
 from smsaddon.errors import Conflict, NotFound, ValidationFailed
 from smsaddon.sms.models import Contact, ContactList, ContactListMember
 from smsaddon.sms.phones import PhoneNumber, Rejected, normalize, normalize_many

@@ -17,13 +17,12 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from smsaddon import credits
+from smsaddon import credits, sql
 from smsaddon.accounts import User
 from smsaddon.billing.subscriptions import get_subscription, terms_from
 from smsaddon.catalog import Catalog
 from smsaddon.compliance import require_us_registration as require_registration
 from smsaddon.compliance.registration import is_us_region
-from smsaddon.credits import sql
 from smsaddon.errors import (
     AddonRequired,
     Conflict,

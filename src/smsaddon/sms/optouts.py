@@ -13,9 +13,8 @@ from enum import StrEnum
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from smsaddon import credits
+from smsaddon import credits, sql
 from smsaddon.accounts import User, require_admin
-from smsaddon.credits import sql
 from smsaddon.db import insert_ignoring_conflicts
 from smsaddon.errors import NotFound
 from smsaddon.sms.models import OptOut, hold_ref

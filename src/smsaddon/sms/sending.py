@@ -31,8 +31,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
-from smsaddon import credits
-from smsaddon.credits import sql
+from smsaddon import credits, sql
 from smsaddon.db import insert_ignoring_conflicts
 from smsaddon.gateways.base import Accepted, Inbound, StatusReport, SubmitResult
 from smsaddon.sms.models import InboundMessage, Kind, Message, Status, hold_ref

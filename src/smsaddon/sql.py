@@ -1,5 +1,6 @@
-"""How the ledger talks to the database: plain SQL on the driver's cursor of the caller's
-connection, inside the transaction the caller owns.
+"""The raw-SQL kit for hot paths (the ledger, the queue, bulk inserts): plain SQL on the
+driver's cursor of the caller's connection, inside the transaction the caller owns; it never
+begins or commits. Its contract is written in docs/architecture.md.
 
 A spend is three statements on SQLite and one on PostgreSQL; SQLAlchemy's per-execution
 work (~50 µs a statement) would cost more than the database does, so ledger statements skip
