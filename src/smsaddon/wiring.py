@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol, cast
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,6 +25,12 @@ from smsaddon.gateways import Capability, Gateway, make_gateway
 from smsaddon.http.ratelimit import TokenBuckets
 
 Clock = Callable[[], datetime]
+
+
+class InjectsInbound(Protocol):
+    """`Capability.INJECT_INBOUND`: a person's reply, handed to the gateway."""
+
+    def inject(self, *, from_e164: str, body: str, at: datetime) -> None: ...
 
 
 @dataclass
@@ -52,11 +59,24 @@ class Services:
                 self._gateway = build()
             return self._gateway
 
+    @gateway.setter
+    def gateway(self, gateway: Gateway) -> None:
+        """Use this gateway (a test's simulator, say) instead of building one."""
+        with self._lock:
+            self._gateway = gateway
+
     def can(self, capability: Capability) -> bool:
         """Whether the configured gateway offers `capability` (asked without connecting)."""
         if self._gateway is not None:
             return capability in self._gateway.capabilities
         return capability in gateway_capabilities(self.settings)
+
+    def injector(self) -> InjectsInbound | None:
+        """The gateway as something a person's reply can be handed to, when it has
+        `Capability.INJECT_INBOUND` (the simulator), else None."""
+        if not self.can(Capability.INJECT_INBOUND):
+            return None
+        return cast(InjectsInbound, self.gateway)
 
     def close(self) -> None:
         with self._lock:

@@ -231,11 +231,6 @@ def problems(*codes: str) -> dict[int | str, dict[str, Any]]:
 # Registration -------------------------------------------------------------------------------
 
 
-def _reviewer(request: Request) -> compliance.Reviewer:
-    found: compliance.Reviewer | None = getattr(request.app.state, "reviewer", None)
-    return found or compliance.reviewer_from_env()
-
-
 def _registration(session: Session, account_id: int) -> RegistrationOut:
     status = compliance.registration_status(session, account_id=account_id)
     brand = compliance.get_brand(session, account_id=account_id)
@@ -263,12 +258,8 @@ def _registration(session: Session, account_id: int) -> RegistrationOut:
     responses={200: ok(REGISTRATION_EXAMPLE), **problems()},
 )
 def get_registration(request: Request, token: Token) -> RegistrationOut:
-    now = utcnow()
-    with transaction(sessions(request)) as session:
+    with transaction(sessions(request), readonly=True) as session:
         user = authenticated(request, session, token)
-        compliance.review_due(
-            session, reviewer=_reviewer(request), now=now, account_id=user.account_id
-        )
         return _registration(session, user.account_id)
 
 
