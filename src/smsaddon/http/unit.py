@@ -176,7 +176,7 @@ def _is_fetch(request: Request) -> bool:
 def _api_unit(readonly: bool) -> Callable[..., Iterator[ApiUnit]]:
     def unit(request: Request, token: Token) -> Iterator[ApiUnit]:
         found = services(request)
-        with transaction(found.sessions, readonly=readonly) as session:
+        with transaction(found.sessions, readonly=readonly, holder=object()) as session:
             user = authenticated(request, session, token)
             yield ApiUnit(session, user, found.clock(), found, request)
 
@@ -188,7 +188,7 @@ def _page_unit(readonly: bool) -> Callable[..., Iterator[PageUnit]]:
         from smsaddon.web.security import signed_in_user
 
         found = services(request)
-        with transaction(found.sessions, readonly=readonly) as session:
+        with transaction(found.sessions, readonly=readonly, holder=object()) as session:
             user = signed_in_user(request, session)
             yield PageUnit(session, user, found.clock(), found, request)
 
