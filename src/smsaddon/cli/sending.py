@@ -13,13 +13,12 @@ from types import FrameType
 
 import typer
 
-from smsaddon import compliance
 from smsaddon.accounts import find_account, user_by_email
 from smsaddon.cli.app import app, console, context, errors, fail, reported_errors, unit_of_work
 from smsaddon.cli.output import Column, emit_json_lines, safe, table
 from smsaddon.db import utcnow
 from smsaddon.formatting import count, number, short_moment
-from smsaddon.gateways import Inbound, make_gateway
+from smsaddon.gateways import Inbound
 from smsaddon.sms import contacts, messages, sending
 from smsaddon.sms.phones import normalize
 from smsaddon.worker import Worker
@@ -48,14 +47,14 @@ def worker(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     ctx = context()
     with reported_errors():
-        gateway = make_gateway(ctx.settings.gateway)
+        gateway = ctx.gateway
     stop = threading.Event()
     runner = Worker(
         ctx.sessions,
         gateway,
         batch_size=batch_size,
         lease=timedelta(seconds=lease),
-        reviewer=compliance.reviewer_from_env(),
+        reviewer=ctx.reviewer,
         stop=stop,
     )
 

@@ -8,10 +8,8 @@ from datetime import timedelta
 import typer
 import uvicorn
 
-from smsaddon import compliance
 from smsaddon.cli.app import app, context, reported_errors
 from smsaddon.cli.sending import LEASE
-from smsaddon.gateways import make_gateway
 from smsaddon.migrate import upgrade
 from smsaddon.worker import Worker
 
@@ -28,32 +26,34 @@ def serve(
     """Apply migrations, then serve the web UI and API, with a sending worker."""
     from smsaddon.web.app import create_app  # the web stack loads only for this command
 
-    settings = context().settings
+    services = context()
+    settings = services.settings
     upgrade(settings.database_url)
-    web = create_app(settings)
+    web = create_app(services=services)
     stop = threading.Event()
     runner = None
     if worker:
         with reported_errors():
-            gateway = make_gateway(settings.gateway)
-        web.state.gateway = gateway  # the pages may hand the simulator a reply
+            gateway = services.gateway
         sender = Worker(
-            web.state.sessions,
+            services.sessions,
             gateway,
             lease=timedelta(seconds=lease),
-            reviewer=compliance.reviewer_from_env(),
+            reviewer=services.reviewer,  # due registration reviews are applied here
             stop=stop,
         )
-        runner = threading.Thread(
-            target=sender.run,
-            name="worker",
-            daemon=True,
-        )
+        runner = threading.Thread(target=sender.run, name="worker", daemon=True)
         runner.start()
     try:
-        uvicorn.run(web, host=host or settings.host, port=port or settings.port, log_level="info")
+        uvicorn.run(
+            web,
+            host=host or settings.host,
+            port=port or settings.port,
+            log_level="info",
+            server_header=False,
+        )
     finally:
         stop.set()
         if runner is not None:
             runner.join(timeout=10)
-            gateway.close()
+        services.close()

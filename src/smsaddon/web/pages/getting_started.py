@@ -2,8 +2,8 @@
 business profile form, and getting a sender number.
 
 Everyone on the account sees the steps; only admins change anything (403 otherwise, with
-nothing changed). The registration review's seam and the number provider come from
-app.state (`reviewer`, `number_provider`) when set, else the simulated ones.
+nothing changed). The number provider comes from the services (see wiring.py); due
+registration reviews are applied by the worker, never by a page.
 """
 
 from __future__ import annotations
@@ -28,8 +28,6 @@ from smsaddon.web.security import signed_in_user
 
 router = APIRouter()
 
-_POOL = compliance.SimulatedPool()
-
 
 class ProfileForm(BaseModel):
     business_name: str = Field("", max_length=1000)
@@ -44,16 +42,8 @@ class ProfileForm(BaseModel):
     contact_phone: str = Field("", max_length=1000)
 
 
-def reviewer(request: Request) -> compliance.Reviewer:
-    found: compliance.Reviewer | None = getattr(request.app.state, "reviewer", None)
-    if found is None:
-        found = request.app.state.reviewer = compliance.reviewer_from_env()
-    return found
-
-
 def number_provider(request: Request) -> compliance.NumberProvider:
-    found: compliance.NumberProvider | None = getattr(request.app.state, "number_provider", None)
-    return found or _POOL
+    return state.services(request).numbers
 
 
 def primary_admin(user: User) -> User:
@@ -69,12 +59,8 @@ def refused(request: Request, error: DomainError) -> Response:
 
 @router.get("/getting-started", response_class=HTMLResponse)
 def getting_started(request: Request) -> Response:
-    now = utcnow()
     with transaction(state.sessions(request)) as session:
         user = signed_in_user(request, session)
-        compliance.review_due(
-            session, reviewer=reviewer(request), now=now, account_id=user.account_id
-        )
         steps = compliance.getting_started(session, account_id=user.account_id)
         subscription = session.scalars(
             select(Subscription).where(Subscription.account_id == user.account_id)

@@ -22,7 +22,7 @@ from smsaddon.compliance.validation import LABELS, MAX_SAMPLES, USE_CASES, VERTI
 from smsaddon.db import transaction, utcnow
 from smsaddon.errors import DomainError, ValidationFailed
 from smsaddon.web import state
-from smsaddon.web.pages.getting_started import primary_admin, refused, reviewer
+from smsaddon.web.pages.getting_started import primary_admin, refused
 from smsaddon.web.rendering import render
 from smsaddon.web.security import signed_in_user
 
@@ -90,9 +90,6 @@ BRAND_FIELDS = tuple(asdict(compliance.BrandFields()))
 def registration_page(request: Request) -> Response:
     with transaction(state.sessions(request)) as session:
         user = signed_in_user(request, session)
-        compliance.review_due(
-            session, reviewer=reviewer(request), now=utcnow(), account_id=user.account_id
-        )
         return _page(request, session, user)
 
 

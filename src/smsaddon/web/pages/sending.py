@@ -340,14 +340,14 @@ def simulate_reply(
     """The simulator receives a reply from a number (STOP, HELP, ...), as a person would."""
     with transaction(state.sessions(request)) as session:
         signed_in_user(request, session)
-    if not _can_inject(request):
+    injector = state.services(request).injector()
+    if injector is None:
         _flash(request, "Replies can be simulated only with the simulator gateway.", "error")
     else:
-        request.app.state.gateway.inject(from_e164=phone, body=text, at=utcnow())
+        injector.inject(from_e164=phone, body=text, at=utcnow())
         _flash(request, f"The simulator received {text!r} from {phone}.")
     return _back("/messages")
 
 
 def _can_inject(request: Request) -> bool:
-    gateway = getattr(request.app.state, "gateway", None)
-    return gateway is not None and Capability.INJECT_INBOUND in gateway.capabilities
+    return state.services(request).can(Capability.INJECT_INBOUND)
