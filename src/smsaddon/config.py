@@ -26,6 +26,8 @@ class Settings:
     payment_provider: str
     cookie_secure: bool
     gateway: GatewaySettings = field(default_factory=lambda: GatewaySettings())
+    session_hours: int = 12  # a web session ends this long after sign-in, whatever happens
+    import_max_rows: int = 100_000  # rows one contact import may have
 
 
 @dataclass(frozen=True)
@@ -97,8 +99,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         host=env.get("SMSADDON_HOST") or "127.0.0.1",
         port=_int(env, "SMSADDON_PORT", 8000, 1, 65535),
         payment_provider=provider,
-        cookie_secure=_flag(env, "SMSADDON_COOKIE_SECURE"),
+        cookie_secure=_flag(env, "SMSADDON_COOKIE_SECURE", default=url.startswith("postgresql")),
         gateway=_gateway(env),
+        session_hours=_int(env, "SMSADDON_SESSION_HOURS", 12, 1, 24 * 30),
+        import_max_rows=_int(env, "SMSADDON_IMPORT_MAX_ROWS", 100_000, 1, 10_000_000),
     )
 
 
@@ -141,8 +145,8 @@ def _gateway(env: Mapping[str, str]) -> GatewaySettings:
     return settings
 
 
-def _flag(env: Mapping[str, str], name: str) -> bool:
-    raw = (env.get(name) or "false").strip().lower()
+def _flag(env: Mapping[str, str], name: str, default: bool = False) -> bool:
+    raw = (env.get(name) or str(default)).strip().lower()
     if raw not in ("true", "false", "1", "0", "yes", "no"):
         raise ConfigError(f"{name} must be true or false, got {raw!r}")
     return raw in ("true", "1", "yes")
