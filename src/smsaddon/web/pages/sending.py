@@ -20,9 +20,9 @@ from smsaddon.db import transaction, utcnow
 from smsaddon.errors import DomainError, InvalidMessage
 from smsaddon.formatting import count, number
 from smsaddon.gateways.base import Capability
+from smsaddon.segments import analyze
 from smsaddon.sms import contacts, messages, optouts
 from smsaddon.sms.models import STATUSES
-from smsaddon.sms.segments import analyze
 from smsaddon.web import state
 from smsaddon.web.rendering import render
 from smsaddon.web.security import signed_in_user
