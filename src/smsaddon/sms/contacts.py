@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from smsaddon import sql
@@ -101,14 +101,29 @@ def list_contacts(
     list_name: str | None = None,
     limit: int = 100,
     offset: int = 0,
+    after_id: int | None = None,
 ) -> list[Contact]:
+    """Oldest first; `after_id` continues a previous page (cursor pagination)."""
+    query = _contacts(session, account_id, list_name)
+    if after_id is not None:
+        query = query.where(Contact.id > after_id)
+    return list(session.scalars(query.order_by(Contact.id).limit(limit).offset(offset)))
+
+
+def count_contacts(session: Session, *, account_id: int, list_name: str | None = None) -> int:
+    """How many contacts `list_contacts` pages through."""
+    query = _contacts(session, account_id, list_name).with_only_columns(func.count())
+    return int(session.scalar(query) or 0)
+
+
+def _contacts(session: Session, account_id: int, list_name: str | None) -> Select[Contact]:
     query = select(Contact).where(Contact.account_id == account_id)
     if list_name is not None:
         found = get_list(session, account_id=account_id, name=list_name)
         query = query.join(ContactListMember, ContactListMember.contact_id == Contact.id).where(
             ContactListMember.list_id == found.id
         )
-    return list(session.scalars(query.order_by(Contact.id).limit(limit).offset(offset)))
+    return query
 
 
 def get_list(session: Session, *, account_id: int, name: str) -> ContactList:

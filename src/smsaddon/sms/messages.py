@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from smsaddon import credits, sql
@@ -318,6 +318,28 @@ def list_messages(
     limit: int = 50,
 ) -> list[Message]:
     """The account's messages, newest first, filtered."""
+    query = _messages(account_id, status, broadcast_id, to)
+    if before_id is not None:
+        query = query.where(Message.id < before_id)
+    return list(session.scalars(query.order_by(Message.id.desc()).limit(limit)))
+
+
+def count_messages(
+    session: Session,
+    *,
+    account_id: int,
+    status: str | None = None,
+    broadcast_id: int | None = None,
+    to: str | None = None,
+) -> int:
+    """How many messages `list_messages` pages through with these filters."""
+    query = _messages(account_id, status, broadcast_id, to).with_only_columns(func.count())
+    return int(session.scalar(query) or 0)
+
+
+def _messages(
+    account_id: int, status: str | None, broadcast_id: int | None, to: str | None
+) -> Select[Message]:
     query = select(Message).where(Message.account_id == account_id)
     if status is not None:
         query = query.where(Message.status == status)
@@ -325,9 +347,7 @@ def list_messages(
         query = query.where(Message.broadcast_id == broadcast_id)
     if to is not None:
         query = query.where(Message.to_e164 == normalize(to).e164)
-    if before_id is not None:
-        query = query.where(Message.id < before_id)
-    return list(session.scalars(query.order_by(Message.id.desc()).limit(limit)))
+    return query
 
 
 def cancel_message(session: Session, *, account_id: int, message_id: int, now: datetime) -> Message:
