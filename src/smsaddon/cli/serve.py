@@ -11,6 +11,7 @@ import uvicorn
 from smsaddon.cli.app import app, context, fail, reported_errors
 from smsaddon.cli.sending import LEASE
 from smsaddon.config import INSECURE_DEV_KEY, Settings
+from smsaddon.http.middleware import quiet_access_log
 from smsaddon.migrate import upgrade
 from smsaddon.worker import Worker
 
@@ -46,6 +47,7 @@ def serve(
         )
         runner = threading.Thread(target=sender.run, name="worker", daemon=True)
         runner.start()
+    quiet_access_log()  # no query string (nor a token in one) in the access log
     try:
         uvicorn.run(
             web,
@@ -53,6 +55,7 @@ def serve(
             port=port or settings.port,
             log_level="info",
             server_header=False,
+            proxy_headers=False,  # SMSADDON_TRUSTED_PROXIES only: see http/middleware.py
         )
     finally:
         stop.set()

@@ -17,6 +17,7 @@ from fastapi import Request
 from sqlalchemy.orm import Session
 
 from smsaddon.accounts import User
+from smsaddon.http import middleware
 
 SESSION_COOKIE = "smsaddon_session"
 SESSION_MAX_AGE = 12 * 60 * 60
@@ -86,7 +87,8 @@ def signed_in_user(request: Request, session: Session) -> User:
 
 
 def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The client's address (a trusted proxy's X-Forwarded-For counted: http/middleware.py)."""
+    return middleware.client_address(request.scope)
 
 
 def is_fetch(request: Request) -> bool:
