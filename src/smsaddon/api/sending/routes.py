@@ -17,12 +17,14 @@ from fastapi import APIRouter, Path, Query, Response
 
 from smsaddon.api.common import Cursor, Page, body_examples, decode_cursor, idempotent, ok, page
 from smsaddon.api.idempotency import json_response
-from smsaddon.api.sending_schemas import (
+from smsaddon.api.sending.examples import (
     BROADCAST_EX,
     CONTACT_EX,
     IMPORT_EX,
     MESSAGE_EX,
     OPT_OUT_EX,
+)
+from smsaddon.api.sending.schemas import (
     BroadcastIn,
     BroadcastOut,
     ContactIn,
