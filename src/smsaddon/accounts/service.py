@@ -17,14 +17,23 @@ from smsaddon.formatting import is_time_zone
 _hasher = PasswordHasher()
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 8
+MAX_PASSWORD = 1000
 
 
-def hash_password(password: str) -> str:
+def hash_password(password: str, *, field: str = "password") -> str:
     if len(password) < MIN_PASSWORD:
-        raise ValidationFailed(
-            f"a password needs at least {MIN_PASSWORD} characters", field="password"
-        )
+        raise ValidationFailed(f"a password needs at least {MIN_PASSWORD} characters", field=field)
+    if len(password) > MAX_PASSWORD:
+        raise ValidationFailed(f"a password has at most {MAX_PASSWORD:,} characters", field=field)
     return _hasher.hash(password)
+
+
+def password_matches(user: User | None, password: str) -> bool:
+    """Whether `password` is the user's; as slow for no user as for a wrong password."""
+    try:
+        return bool(_hasher.verify(user.password_hash if user else _dummy_hash(), password))
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 @cache
@@ -107,11 +116,7 @@ def add_user(
 def authenticate(session: Session, *, email: str, password: str) -> User | None:
     """The user whose email and password these are, or None (no hint which part was wrong)."""
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
-    try:
-        _hasher.verify(user.password_hash if user else _dummy_hash(), password)
-    except (VerificationError, InvalidHashError):
-        return None
-    return user
+    return user if password_matches(user, password) and user is not None else None
 
 
 def get_user(session: Session, user_id: int) -> User:

@@ -25,7 +25,6 @@ from smsaddon.web.security import (
     NotSignedIn,
     is_fetch,
 )
-from smsaddon.web.throttle import LoginThrottle
 
 STATIC = Path(__file__).parent / "static"
 
@@ -38,7 +37,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings.database_url)
     app.state.sessions = session_factory(app.state.engine)
     app.state.payments = billing.payment_provider(settings)
-    app.state.login_throttle = LoginThrottle()
 
     app.add_middleware(
         SessionMiddleware,

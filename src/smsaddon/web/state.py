@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from smsaddon.billing import PaymentProvider
 from smsaddon.catalog import Catalog
 from smsaddon.config import Settings
-from smsaddon.web.throttle import LoginThrottle
 
 
 def settings(request: Request) -> Settings:
@@ -27,7 +26,3 @@ def sessions(request: Request) -> sessionmaker[Session]:
 
 def payments(request: Request) -> PaymentProvider:
     return cast(PaymentProvider, request.app.state.payments)
-
-
-def login_throttle(request: Request) -> LoginThrottle:
-    return cast(LoginThrottle, request.app.state.login_throttle)
