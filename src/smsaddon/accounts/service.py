@@ -13,6 +13,7 @@ from smsaddon import audit
 from smsaddon.accounts.models import Account, Role, User
 from smsaddon.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from smsaddon.formatting import is_time_zone
+from smsaddon.text import checked
 
 _hasher = PasswordHasher()
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -44,7 +45,7 @@ def _dummy_hash() -> str:
 
 
 def _normalize_email(email: str) -> str:
-    email = email.strip().lower()
+    email = checked(email, field="email", max_length=320).lower()
     if not EMAIL.match(email):
         raise ValidationFailed(f"{email!r} is not an email address", field="email")
     return email
@@ -60,7 +61,7 @@ def create_account(
     now: datetime,
 ) -> Account:
     """A new account with its Primary Admin."""
-    name = name.strip()
+    name = checked(name, field="name", max_length=200)
     if not name:
         raise ValidationFailed("an account needs a name", field="name")
     if session.scalar(select(Account.id).where(func.lower(Account.name) == name.lower())):
@@ -102,7 +103,7 @@ def add_user(
     user = User(
         account_id=account_id,
         email=email,
-        name=name.strip() or email,
+        name=checked(name, field="name", max_length=200) or email,
         password_hash=hash_password(password),
         role=role,
         can_bill=can_bill,

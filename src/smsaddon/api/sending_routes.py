@@ -202,18 +202,18 @@ def post_import(
     now = utcnow()
     with transaction(sessions(request)) as session:
         user = authenticated(session, token)
-
-        def run() -> ImportOut:
-            report = contacts.import_csv(
-                session,
-                account_id=user.account_id,
-                data=body.csv,
-                now=now,
-                list_name=body.list,
-                default_region=body.default_region,
-            )
-            return ImportOut.model_validate(report)
-
+    # The import writes in chunks, each in its own transaction; running it again is harmless
+    # (a number is stored once), so its answer is stored under the key after it has run.
+    report = contacts.import_csv(
+        sessions(request),
+        account_id=user.account_id,
+        data=body.csv,
+        now=now,
+        list_name=body.list,
+        default_region=body.default_region,
+        max_rows=request.app.state.settings.import_max_rows,
+    )
+    with transaction(sessions(request)) as session:
         return respond_once(
             session,
             account_id=user.account_id,
@@ -221,7 +221,7 @@ def post_import(
             request_hash=fingerprint("POST", request.url.path, body),
             now=now,
             status=200,
-            produce=run,
+            produce=lambda: ImportOut.model_validate(report),
         )
 
 
