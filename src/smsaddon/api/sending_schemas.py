@@ -61,7 +61,9 @@ class RowErrorOut(Out):
 class ImportOut(Out):
     imported: int
     list_name: str | None
-    errors: list[RowErrorOut]
+    errors: list[RowErrorOut] = Field(description="The first 100 bad rows.")
+    error_count: int = Field(description="Every bad row.")
+    errors_by_kind: dict[str, int] = Field(description='Bad rows by kind: "number", "name".')
 
 
 class MessageIn(In):
@@ -161,5 +163,7 @@ IMPORT_EX = {
     "imported": 2,
     "list_name": "customers",
     "errors": [{"line": 4, "given": "12", "reason": "it is too short"}],
+    "error_count": 1,
+    "errors_by_kind": {"number": 1},
 }
 OPT_OUT_EX = {"phone": "+447400123456", "source": "reply", "keyword": "STOP", "created_at": T}

@@ -25,7 +25,6 @@ from smsaddon.web.security import (
     NotSignedIn,
     is_fetch,
 )
-from smsaddon.web.throttle import LoginThrottle
 from smsaddon.wiring import Services, build_services
 
 STATIC = Path(__file__).parent / "static"
@@ -48,7 +47,6 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     # Read-only aliases kept while callers move to `services` (see web/state.py).
     app.state.settings, app.state.catalog = settings, services.catalog
     app.state.engine, app.state.sessions = services.engine, services.sessions
-    app.state.login_throttle = LoginThrottle()
 
     app.add_middleware(
         SessionMiddleware,
