@@ -78,6 +78,8 @@ class Simulator:
         self.config = config or SimulatorConfig()
         self._rules = [(re.compile(p), o) for p, o in self.config.rules]
         self._replies = [(re.compile(p), text) for p, text in self.config.replies]
+        c = self.config
+        self._rated = bool(c.reject_rate or c.temporary_rate or c.undelivered_rate)
         self._store = CarrierStore(self.config.store)
         self._submits = 0
 
@@ -167,6 +169,8 @@ class Simulator:
         for pattern, outcome in self._rules:
             if pattern.search(message.to):
                 return outcome
+        if not self._rated:
+            return "deliver"
         draw = random.Random(f"{self.config.seed}:{message.key}").random()
         rates: tuple[tuple[Outcome, float], ...] = (
             ("reject", self.config.reject_rate),

@@ -94,12 +94,12 @@ CANCEL_STOPPED = f"""
       AND {OPTED_OUT.replace("m.", "messages.")}
     RETURNING id, account_id, credits
 """
-DEFER = sql.Statement("""
+DEFER = """
     UPDATE messages SET status = 'queued', due_at = :due_at, attempt_id = NULL,
            claimed_by = NULL, lease_until = NULL, submitted_at = NULL,
            attempts = attempts - :undo, reason = :reason
-    WHERE id = :id AND attempt_id = :attempt_id AND status = 'sending'
-""")
+    WHERE id IN :keys AND attempt_id = :attempt_id AND status = 'sending'
+"""
 SENT = """
     UPDATE messages SET status = 'sent', sent_at = :now, lease_until = NULL, reason = NULL
     WHERE id IN :keys AND attempt_id = :attempt_id AND status = 'sending'
@@ -233,7 +233,10 @@ def claim(session: Session, *, worker: str, now: datetime, limit: int, lease: ti
     )
     bodies = _broadcast_bodies(conn, {row[4] for row in rows if row[3] is None})
     claimed: list[Claimed] = []
+    waiting: dict[str, list[Claimed]] = {}  # outside quiet hours, by their time zones
+    inside: dict[str, bool] = {}  # quiet hours, once per set of time zones (a broadcast: one)
     for mid, account_id, to, body, broadcast_id, zones, cost, attempts, kind in rows:
+        zones = zones or ""
         message = Claimed(
             id=mid,
             account_id=account_id,
@@ -242,12 +245,16 @@ def claim(session: Session, *, worker: str, now: datetime, limit: int, lease: ti
             credits=cost,
             attempts=attempts,
             attempt_id=attempt_id,
-            time_zones=zones or "",
+            time_zones=zones,
         )
-        if kind == Kind.MESSAGE and not allowed(now, zones):
-            _defer(conn, message, next_allowed(now, zones), undo=1)
+        if zones not in inside:
+            inside[zones] = allowed(now, zones)
+        if kind == Kind.MESSAGE and not inside[zones]:
+            waiting.setdefault(zones, []).append(message)
         else:
             claimed.append(message)
+    for zones, later in waiting.items():
+        _defer(conn, later, next_allowed(now, zones), undo=1)
     claimed.sort(key=lambda c: c.id)
     return Claim(claimed, settled)
 
@@ -314,11 +321,11 @@ def record(
             accepted.setdefault(message.attempt_id, {})[message.id] = (message, result)
         elif result.retry_after is not None:  # nothing was tried: the attempt does not count
             due = next_allowed(now + timedelta(seconds=result.retry_after), message.time_zones)
-            _defer(conn, message, due, undo=1, reason=result.reason)
+            _defer(conn, [message], due, undo=1, reason=result.reason)
         elif result.retryable and message.attempts < MAX_ATTEMPTS:
             delay = min(BACKOFF * 2 ** (message.attempts - 1), MAX_BACKOFF)
             due = next_allowed(now + delay, message.time_zones)
-            _defer(conn, message, due, undo=0, reason=result.reason)
+            _defer(conn, [message], due, undo=0, reason=result.reason)
         else:
             failed.setdefault((message.attempt_id, result.reason[:300]), []).append(message.id)
     for (attempt_id, reason), ids in failed.items():
@@ -337,18 +344,24 @@ def record(
 
 
 def _defer(
-    conn: Connection, message: Claimed, due_at: datetime, *, undo: int, reason: str | None = None
+    conn: Connection,
+    messages: Sequence[Claimed],
+    due_at: datetime,
+    *,
+    undo: int,
+    reason: str | None = None,
 ) -> None:
-    """Put a claimed message back in the queue until `due_at`, with why it waits."""
-    sql.write(
-        conn,
-        DEFER,
-        id=message.id,
-        attempt_id=message.attempt_id,
-        due_at=due_at,
-        undo=undo,
-        reason=None if reason is None else reason[:300],
-    )
+    """Put claimed messages back in the queue until `due_at`, with why they wait."""
+    for attempt_id, ids in _by_attempt(messages).items():
+        sql.rows_in(
+            conn,
+            DEFER,
+            ids,
+            attempt_id=attempt_id,
+            due_at=due_at,
+            undo=undo,
+            reason=None if reason is None else reason[:300],
+        )
 
 
 def apply_reports(session: Session, *, reports: Sequence[StatusReport], now: datetime) -> int:
