@@ -1,8 +1,8 @@
 """A small SMPP 3.4 server on 127.0.0.1 for tests, on raw sockets (independent of smpplib):
 binds (or refuses them), answers submit_sm with an id and then a delivery receipt (or refuses
 chosen ones as throttled), answers enquire_link, can drop the connection after a given number
-of submit_sm (without answering the last), and sends a deliver_sm again on the next bind until
-it is answered with deliver_sm_resp."""
+of submit_sm (without answering the last), and sends a deliver_sm again (same body, a new
+sequence) on the next bind until it is answered with deliver_sm_resp (which it can lose)."""
 
 from __future__ import annotations
 
@@ -47,6 +47,7 @@ class Peer:
     most_waiting: int = 0  # the most submit_sm that waited for an answer at once
     _waiting: list[tuple[int, Submitted]] = field(default_factory=list)
     answered: list[int] = field(default_factory=list)  # sequences of deliver_sm_resp received
+    lose_answers: int = 0  # this many deliver_sm_resp are lost: the connection drops instead
     _unanswered: dict[int, bytes] = field(default_factory=dict)  # sequence -> deliver_sm body
     _sock: socket.socket | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -118,6 +119,9 @@ class Peer:
                     sequence += 1
                     self._deliver(conn, sequence, again)
             elif command == DELIVER_SM_RESP:
+                if self.lose_answers:  # never arrived: sent again on the next bind
+                    self.lose_answers -= 1
+                    return
                 self.answered.append(seq)
                 self._unanswered.pop(seq, None)
             elif command == ENQUIRE_LINK:

@@ -19,11 +19,19 @@ from sqlalchemy import select
 from smsaddon import models
 from smsaddon.catalog import Catalog
 from smsaddon.db import make_engine, transaction
-from smsaddon.gateways import Accepted, GatewayUnavailable, Outbound, Refused, StatusReport
+from smsaddon.gateways import (
+    Accepted,
+    GatewayUnavailable,
+    Inbound,
+    Outbound,
+    Refused,
+    StatusReport,
+)
 from smsaddon.gateways.smpp import LOST, SmppConfig, SmppGateway, reference_of
 from smsaddon.gateways.smpp_codec import gsm7_text, parse_receipt
 from smsaddon.sms import sending
-from smsaddon.sms.models import PendingReport
+from smsaddon.sms.models import InboundMessage, Message, PendingReport
+from smsaddon.sms.optouts import HELP_REPLY
 from smsaddon.worker import Worker
 from tests.sending.conftest import GB, Sending
 from tests.sending.smpp_peer import Peer
@@ -259,6 +267,61 @@ def test_enquire_link_when_idle_and_inbound_messages(peer: Peer) -> None:
         time.sleep(0.05)
     assert [(m.from_e164, m.body) for m in inbound] == [("+447400123456", "STOP")]
     assert peer.enquire_links >= 1
+    gateway.close()
+
+
+def _inbound(gateway: SmppGateway) -> list[Inbound]:
+    """Collect until an inbound message came (not acknowledged), or 5 s passed."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        found = gateway.collect(now=NOW).inbound
+        if found:
+            return found
+        time.sleep(0.02)
+    return []
+
+
+def test_a_redelivered_inbound_message_keeps_its_id(peer: Peer) -> None:
+    """Given an inbound message not answered on one bind, when the SMSC sends it again on the
+    next (a new sequence number), then it has the same id; another text has another id."""
+    first = _gateway(peer)
+    first.collect(now=NOW)  # binds
+    peer.send_inbound("447400123456", "HELP")
+    [before] = _inbound(first)
+    first.close()
+    again = _gateway(peer)
+    [after] = _inbound(again)
+    assert after.gateway_id == before.gateway_id and after.receipt != before.receipt
+    assert (after.from_e164, after.body) == ("+447400123456", "HELP")
+    again.ack([after.receipt], now=NOW)
+    peer.send_inbound("447400123456", "INFO")
+    [other] = _inbound(again)
+    assert other.gateway_id != before.gateway_id
+    again.close()
+
+
+def test_an_inbound_message_whose_answer_was_lost_is_answered_once(
+    peer: Peer, world: Sending
+) -> None:
+    """Given a HELP committed whose deliver_sm_resp is lost (the connection drops), when the
+    SMSC sends it again after the worker binds again, then it is recorded and answered once."""
+    message = world.send(GB)
+    gateway = _gateway(peer)
+    worker = Worker(world.sessions, gateway, clock=world.clock)
+    worker.collect()  # binds
+    peer.lose_answers = 1
+    peer.send_inbound(GB.lstrip("+"), "HELP")
+    deadline = time.monotonic() + 10
+    while len(peer.binds) < 2 or peer.unanswered():  # committed, lost, bound again, sent again
+        assert time.monotonic() < deadline, "the SMSC never got its answer"
+        worker.collect()
+        time.sleep(0.02)
+    assert len(peer.answered) == 1
+    with transaction(world.sessions) as s:
+        inbound = list(s.scalars(select(InboundMessage.body)))
+        replies = list(s.scalars(select(Message.body).where(Message.kind == "reply")))
+    assert inbound == ["HELP"] and replies == [HELP_REPLY]
+    assert world.message(message.id).status == "queued"
     gateway.close()
 
 

@@ -326,11 +326,8 @@ class SmppGateway:
             )
             return
         source, destination = _text(pdu.source_addr), _text(pdu.destination_addr)
-        digest = hashlib.sha256(
-            f"{source}|{destination}|{coding}|{pdu.sequence}|".encode() + data
-        ).hexdigest()[:32]
         self._received[receipt] = Inbound(
-            f"smpp-{digest}",
+            inbound_id(pdu, data),
             "+" + source.lstrip("+"),
             "+" + destination.lstrip("+"),
             text,
@@ -377,6 +374,31 @@ class SmppGateway:
         except _ERRORS as exc:
             log.warning("connection lost while answering: %s", exc)
             self._drop(self._client)
+
+
+# What an SMSC may put in a deliver_sm to tell its messages apart (its own id, the parts of
+# a concatenated message); a redelivery carries them again, unchanged.
+SMSC_FIELDS = (
+    "receipted_message_id",
+    "user_message_reference",
+    "sar_msg_ref_num",
+    "sar_segment_seqnum",
+    "sar_total_segments",
+    "source_port",
+    "destination_port",
+)
+
+
+def inbound_id(pdu: Any, data: bytes) -> str:
+    """The id of an inbound (mobile-originated) message: from what the SMSC sends again when
+    it redelivers it (the addresses, the coding, the text and the SMSC's own fields), never
+    from the PDU's sequence number, so a redelivery after a reconnect has the same id.
+    Identical texts from one number at different times have the same id too: `receive` tells
+    a redelivery from a new message by time and order."""
+    fields = [pdu.source_addr, pdu.destination_addr, pdu.data_coding, pdu.esm_class]
+    fields += [getattr(pdu, name, None) for name in SMSC_FIELDS]
+    head = "|".join("" if value is None else _text(value) for value in fields)
+    return "smpp-" + hashlib.sha256(head.encode() + b"|" + data).hexdigest()[:32]
 
 
 def reference_of(key: str) -> int:

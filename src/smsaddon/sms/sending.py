@@ -51,6 +51,10 @@ MAX_ATTEMPTS = 5
 BACKOFF = timedelta(seconds=5)
 MAX_BACKOFF = timedelta(minutes=10)
 KEEP_PENDING_REPORTS = timedelta(days=7)
+# An inbound message with a gateway id seen before, the same as the last from its number and
+# within this time of it, is a redelivery (SMPP: the SMSC sends a deliver_sm again when its
+# deliver_sm_resp was lost), not a new message: it is neither stored nor answered again.
+REDELIVERY = timedelta(minutes=10)
 UNKNOWN_OUTCOME = (
     "The outcome of the submission is unknown: the worker sending it stopped before the "
     "gateway answered. It was not resent, so that it is never sent twice, and its credits "
@@ -433,26 +437,54 @@ def receive(session: Session, *, inbound: Inbound, now: datetime) -> InboundMess
     accounts = _senders(
         session, inbound.from_e164, every=found is not None and found[1] == "STOPALL"
     )
-    statement = (
-        insert_ignoring_conflicts(session, InboundMessage.__table__)
-        .values(
-            account_id=accounts[0] if accounts else None,
-            gateway_id=inbound.gateway_id,
-            from_e164=inbound.from_e164,
-            to=inbound.to,
-            body=inbound.body,
-            keyword=found[1] if found else None,
-            received_at=inbound.at,
-        )
-        .returning(InboundMessage.id)
+    row = {
+        "account_id": accounts[0] if accounts else None,
+        "gateway_id": inbound.gateway_id,
+        "from_e164": inbound.from_e164,
+        "to": inbound.to,
+        "body": inbound.body,
+        "keyword": found[1] if found else None,
+        "received_at": inbound.at,
+    }
+    table = InboundMessage.__table__
+    inbound_id = session.scalar(
+        insert_ignoring_conflicts(session, table).values(row).returning(InboundMessage.id)
     )
-    inbound_id = session.scalar(statement)
     if inbound_id is None:
-        return None
+        if _redelivered(session, inbound):
+            return None
+        # The same text from the same number again, after another or long after: a new one.
+        row["gateway_id"] = f"{inbound.gateway_id}@{round(inbound.at.timestamp() * 1000)}"
+        inbound_id = session.scalar(
+            insert_ignoring_conflicts(session, table).values(row).returning(InboundMessage.id)
+        )
+        if inbound_id is None:
+            return None
     if found is not None:
         for account_id in accounts:
             _act(session, account_id, inbound.from_e164, found, now)
     return session.get(InboundMessage, inbound_id)
+
+
+def _redelivered(session: Session, inbound: Inbound) -> bool:
+    """Whether `inbound`, whose gateway id was received before, is that message again: with
+    the gateway's own time of it, or the last message from its number, the same text to the
+    same number, received within `REDELIVERY` of it."""
+    first = session.scalar(
+        select(InboundMessage.received_at).where(InboundMessage.gateway_id == inbound.gateway_id)
+    )
+    if first is None or first == inbound.at:
+        return True
+    last = session.execute(
+        select(InboundMessage.to, InboundMessage.body, InboundMessage.received_at)
+        .where(InboundMessage.from_e164 == inbound.from_e164)
+        .order_by(InboundMessage.received_at.desc(), InboundMessage.id.desc())
+        .limit(1)
+    ).one_or_none()
+    if last is None or (last.to, last.body) != (inbound.to, inbound.body):
+        return False
+    received: datetime = last.received_at
+    return abs(inbound.at - received) <= REDELIVERY
 
 
 def _senders(session: Session, e164: str, *, every: bool) -> list[int]:
