@@ -34,6 +34,7 @@ from smsaddon.gateways.base import (
     Capability,
     Collected,
     Inbound,
+    OnAccepted,
     Outbound,
     Refused,
     StatusReport,
@@ -93,7 +94,11 @@ class Simulator:
         found = self._store.read("SELECT count(*) FROM outbox WHERE acked IS NULL")
         return int(found[0][0])
 
-    def submit(self, batch: Sequence[Outbound], *, now: datetime) -> list[SubmitResult]:
+    def submit(
+        self, batch: Sequence[Outbound], *, now: datetime, accepted: OnAccepted | None = None
+    ) -> list[SubmitResult]:
+        """Take the batch and answer it whole (`accepted` is not called: there is no moment
+        when some of its messages are answered and others not)."""
         if not batch:
             return []
         at = now.timestamp()
