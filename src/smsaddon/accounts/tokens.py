@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from smsaddon import audit
 from smsaddon.accounts.models import ApiToken, User
 from smsaddon.errors import Conflict, NotFound, ValidationFailed
+from smsaddon.text import checked
 
 TOKEN_PREFIX = "sms_"
 PREFIX_LENGTH = len(TOKEN_PREFIX) + 8  # "sms_" and 8 random characters: shown in lists
@@ -32,7 +33,7 @@ MAX_ACTIVE_TOKENS = 20  # per user: a leaked script cannot mint tokens without e
 
 def create_token(session: Session, *, user: User, name: str, now: datetime) -> tuple[ApiToken, str]:
     """A new token for `user`: the stored row and the token itself (shown once, never again)."""
-    name = name.strip()
+    name = checked(name, field="name")
     if not name or len(name) > MAX_NAME:
         raise ValidationFailed(f"a token needs a name of 1 to {MAX_NAME} characters", field="name")
     # The user's row, locked, orders concurrent creations: the cap holds under a race.

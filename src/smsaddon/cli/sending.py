@@ -173,19 +173,25 @@ def import_contacts(
     """Import contacts from a CSV file (a phone column, optionally name)."""
     data = file.read_text(encoding="utf-8-sig")
     with unit_of_work() as session:
+        account_id = find_account(session, account).id
+    with reported_errors():
         report = contacts.import_csv(
-            session,
-            account_id=find_account(session, account).id,
+            context().sessions,
+            account_id=account_id,
             data=data,
             now=utcnow(),
             list_name=list_name or file.stem,
             default_region=default_region,
+            max_rows=context().settings.import_max_rows,
         )
     console.print(
         f"imported {count(report.imported, 'contact')} into the list {safe(report.list_name)}"
     )
     for error in report.errors:
         errors.print(f"line {error.line}: {safe(repr(error.given))}: {safe(error.reason)}")
+    if report.error_count > len(report.errors):
+        kinds = ", ".join(f"{n:,} bad {kind}s" for kind, n in report.errors_by_kind.items())
+        errors.print(f"{report.error_count:,} rows not imported in all ({kinds})")
 
 
 @app.command("messages")

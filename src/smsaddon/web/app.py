@@ -29,7 +29,6 @@ from smsaddon.web.security import (
     is_fetch,
     signed_in_user,
 )
-from smsaddon.web.throttle import LoginThrottle
 from smsaddon.wiring import Services, build_services
 
 STATIC = Path(__file__).parent / "static"
@@ -53,7 +52,6 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.state.settings, app.state.catalog = settings, services.catalog
     app.state.engine, app.state.sessions = services.engine, services.sessions
     app.state.payments = services.payments
-    app.state.login_throttle = LoginThrottle()
 
     app.add_middleware(
         SessionMiddleware,

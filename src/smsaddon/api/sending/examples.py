@@ -45,5 +45,7 @@ IMPORT_EX = {
     "imported": 2,
     "list_name": "customers",
     "errors": [{"line": 4, "given": "12", "reason": "it is too short"}],
+    "error_count": 1,
+    "errors_by_kind": {"number": 1},
 }
 OPT_OUT_EX = {"phone": "+447400123456", "source": "reply", "keyword": "STOP", "created_at": T}

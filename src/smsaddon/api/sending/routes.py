@@ -10,6 +10,7 @@ credits `needed` and `available`). Another account's objects do not exist (404).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Annotated
 
@@ -38,7 +39,7 @@ from smsaddon.api.sending.schemas import (
     OptOutOut,
     StatusName,
 )
-from smsaddon.db import MAX_ID
+from smsaddon.db import MAX_ID, transaction
 from smsaddon.errors import NotFound, ValidationFailed
 from smsaddon.http.problems import ProblemRoute, problem_responses
 from smsaddon.http.unit import ApiRead, ApiWrite, IdempotencyKey
@@ -187,25 +188,32 @@ def patch_contact(
     responses={200: ok(IMPORT_EX), **problem_responses("idempotency_key_reused")},
 )
 def post_import(
-    unit: ApiWrite,
+    unit: ApiRead,
     body: Annotated[
         ImportIn,
         body_examples(csv={"csv": "phone,name\n+447400123456,Ada\n", "list": "customers"}),
     ],
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    def run() -> ImportOut:
-        report = contacts.import_csv(
-            unit.session,
-            account_id=unit.user.account_id,
-            data=body.csv,
-            now=unit.now,
-            list_name=body.list,
-            default_region=body.default_region,
+    # The import writes its chunks in transactions of their own (see contacts.import_csv), so
+    # this request's unit only reads. Running it again is harmless (a number is stored once), so
+    # its answer is stored under the key after it has run.
+    report = contacts.import_csv(
+        unit.services.sessions,
+        account_id=unit.user.account_id,
+        data=body.csv,
+        now=unit.now,
+        list_name=body.list,
+        default_region=body.default_region,
+        max_rows=unit.services.settings.import_max_rows,
+    )
+    with transaction(unit.services.sessions, holder=object()) as session:
+        return idempotent(
+            replace(unit, session=session),
+            idempotency_key,
+            lambda: ImportOut.model_validate(report),
+            body=body,
         )
-        return ImportOut.model_validate(report)
-
-    return idempotent(unit, idempotency_key, run, body=body)
 
 
 # Messages -----------------------------------------------------------------------------------

@@ -61,7 +61,9 @@ class RowErrorOut(Out):
 class ImportOut(Out):
     imported: int
     list_name: str | None
-    errors: list[RowErrorOut]
+    errors: list[RowErrorOut] = Field(description="The first 100 bad rows.")
+    error_count: int = Field(description="Every bad row.")
+    errors_by_kind: dict[str, int] = Field(description='Bad rows by kind: "number", "name".')
 
 
 class MessageIn(In):

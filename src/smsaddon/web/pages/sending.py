@@ -108,17 +108,18 @@ def import_contacts(
     try:
         with transaction(state.sessions(request)) as session:
             user = signed_in_user(request, session)
-            report = contacts.import_csv(
-                session,
-                account_id=user.account_id,
-                data=csv_text,
-                now=utcnow(),
-                list_name=list_name,
-            )
+        report = contacts.import_csv(
+            state.sessions(request),
+            account_id=user.account_id,
+            data=csv_text,
+            now=utcnow(),
+            list_name=list_name,
+            max_rows=state.settings(request).import_max_rows,
+        )
         problems = "; ".join(f"line {e.line}: {e.reason}" for e in report.errors[:5])
         text = f"Imported {count(report.imported, 'contact')} into {list_name}."
         if report.errors:
-            text += f" Not imported: {count(len(report.errors), 'row')}: {problems}."
+            text += f" Not imported: {count(report.error_count, 'row')}: {problems}."
         _flash(request, text, "error" if report.errors else "ok")
     except DomainError as error:
         _flash(request, error.message, "error")
