@@ -11,7 +11,7 @@ import hashlib
 import secrets
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from smsaddon import audit
@@ -22,6 +22,7 @@ from smsaddon.text import checked
 TOKEN_PREFIX = "sms_"
 PREFIX_LENGTH = len(TOKEN_PREFIX) + 8  # "sms_" and 8 random characters: shown in lists
 MAX_NAME = 100
+MAX_LIVE = 50  # tokens a user may hold at once (revoked ones do not count)
 
 
 def hash_token(token: str) -> str:
@@ -33,6 +34,19 @@ def create_token(session: Session, *, user: User, name: str, now: datetime) -> t
     name = checked(name, field="name")
     if not name or len(name) > MAX_NAME:
         raise ValidationFailed(f"a token needs a name of 1 to {MAX_NAME} characters", field="name")
+    # The user's row is locked so that concurrent creations count one after the other.
+    session.scalar(select(User.id).where(User.id == user.id).with_for_update())
+    live = session.scalar(
+        select(func.count())
+        .select_from(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    )
+    if live is not None and live >= MAX_LIVE:
+        raise Conflict(
+            f"You have {MAX_LIVE} API tokens already, the most a user may hold. "
+            "Revoke one you no longer use, then create this one.",
+            field="name",
+        )
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=user.id,
