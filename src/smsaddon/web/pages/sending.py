@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -123,7 +124,7 @@ def import_contacts(
         _flash(request, text, "error" if report.errors else "ok")
     except DomainError as error:
         _flash(request, error.message, "error")
-    return _back(f"/contacts?list={list_name}")
+    return _back(f"/contacts?{urlencode({'list': list_name})}")
 
 
 @router.post("/opt-outs")
