@@ -9,6 +9,7 @@ empties it and seeds the demo data again, so every test starts from the same acc
 from __future__ import annotations
 
 import os
+import re
 import socket
 import threading
 import time
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import psycopg
 import pytest
 import uvicorn
@@ -249,3 +251,20 @@ def postgres_database() -> Iterator[str]:
     finally:
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# Over HTTP, without a browser -----------------------------------------------------------------
+
+CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
+
+
+def csrf_token(http: httpx.Client, path: str = "/signin") -> str:
+    """The CSRF token of the page at `path`, as its forms post it."""
+    match = CSRF.search(http.get(path).text)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def sign_in_http(http: httpx.Client, email: str) -> None:
+    data = {"email": email, "password": PASSWORD, "csrf_token": csrf_token(http)}
+    assert http.post("/signin", data=data).status_code == 303

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from smsaddon import audit
+from smsaddon import audit, formatting
 from smsaddon.db import MAX_ID, transaction
 from smsaddon.errors import PermissionDenied
 from smsaddon.web import state
@@ -30,18 +30,21 @@ def audit_page(
     until: Annotated[str, Query(alias="to", max_length=10)] = "",
     before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> Response:
-    start, end = _day(since), _day(until)
     actor_id = int(user) if user.isdigit() and int(user) <= MAX_ID else None
+    filters = {"action": action, "user": user, "from": since, "to": until}
     with transaction(state.sessions(request)) as session:
         viewer = signed_in_user(request, session)
+        zone = viewer.account.time_zone
+        errors: dict[str, str] = {}
+        entries: list[audit.Entry] = []
         try:
             entries = audit.list_entries(
                 session,
                 actor=viewer,
                 action=action or None,
                 actor_user_id=actor_id,
-                since=start,
-                until=end + timedelta(days=1) if end else None,
+                since=_start_of("from", since, zone, errors),
+                until=_start_of("to", until, zone, errors, days_after=1),
                 before_id=before,
                 limit=PAGE + 1,
             )
@@ -49,17 +52,29 @@ def audit_page(
             return refused(request, error)
         context = {
             "user": viewer,
-            "entries": entries[:PAGE],
-            "older": entries[PAGE - 1].id if len(entries) > PAGE else None,
+            "entries": [] if errors else entries[:PAGE],
+            "older": entries[PAGE - 1].id if len(entries) > PAGE and not errors else None,
             "areas": audit.AREAS,
             "people": viewer.account.users,
-            "filters": {"action": action, "user": user, "from": since, "to": until},
+            "filters": filters,
+            "errors": errors,
         }
-        return render(request, "audit.html", context)
+        return render(request, "audit.html", context, status_code=422 if errors else 200)
 
 
-def _day(text: str) -> datetime | None:
+LABELS = {"from": "From", "to": "To"}
+
+
+def _start_of(
+    field: str, text: str, zone: str, errors: dict[str, str], *, days_after: int = 0
+) -> datetime | None:
+    """The start of the day `text` (YYYY-MM-DD, plus `days_after`) in the account's time zone,
+    in UTC; None without a day. A day that is not one, or out of range, goes into `errors`."""
+    if not text:
+        return None
     try:
-        return datetime.combine(date.fromisoformat(text), time.min, tzinfo=UTC) if text else None
-    except ValueError:
+        day = date.fromisoformat(text) + timedelta(days=days_after)
+        return datetime.combine(day, time.min, tzinfo=formatting.time_zone(zone)).astimezone(UTC)
+    except (ValueError, OverflowError):
+        errors[field] = f"{LABELS[field]}: {text!r} is not a day this log can show (YYYY-MM-DD)."
         return None

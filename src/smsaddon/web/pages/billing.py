@@ -22,7 +22,13 @@ from smsaddon import billing
 from smsaddon.accounts import Role, User
 from smsaddon.catalog import Catalog
 from smsaddon.db import transaction, utcnow
-from smsaddon.errors import DomainError, PaymentDeclined, QuoteExpired, QuoteStale
+from smsaddon.errors import (
+    DomainError,
+    PaymentDeclined,
+    QuoteExpired,
+    QuoteStale,
+    ValidationFailed,
+)
 from smsaddon.formatting import any_of, day, money, number, per_interval
 from smsaddon.periods import Interval
 from smsaddon.web import state
@@ -92,17 +98,30 @@ def review_addon(request: Request) -> Response:
 @router.post("/quotes/bundle", response_class=HTMLResponse)
 def review_bundle(request: Request, bundle_credits: Annotated[int, Form(ge=0)]) -> Response:
     catalog, ttl = state.catalog(request), state.settings(request).quote_ttl_seconds
-    return _review(
-        request,
-        lambda session, user, now: billing.quote_change_bundle(
+
+    def make(session: Session, user: User, now: datetime) -> billing.Quote:
+        offered(catalog, bundle_credits)
+        return billing.quote_change_bundle(
             session,
             actor=user,
             catalog=catalog,
             bundle_credits=bundle_credits,
             now=now,
             ttl_seconds=ttl,
-        ),
-    )
+        )
+
+    return _review(request, make)
+
+
+def offered(catalog: Catalog, credits: int) -> None:
+    """An amount of the Edit dialog's list (a request may post any number)."""
+    amounts = [bundle.credits for bundle in catalog.bundles]
+    if credits and credits not in amounts:
+        raise ValidationFailed(
+            f"Additional monthly credits: {number(credits)} is not offered; choose "
+            f"{any_of(['none', *(number(n) for n in amounts)])}.",
+            field="bundle_credits",
+        )
 
 
 @router.post("/quotes/remove", response_class=HTMLResponse)

@@ -8,22 +8,26 @@ changes; the same services price the message when it is sent.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
-from smsaddon import credits
+from smsaddon import credits, formatting
+from smsaddon.accounts import User
 from smsaddon.db import transaction, utcnow
-from smsaddon.errors import DomainError, InvalidMessage
+from smsaddon.errors import DomainError, InsufficientCredits, InvalidMessage, ValidationFailed
 from smsaddon.formatting import count, number
 from smsaddon.gateways.base import Capability
 from smsaddon.sms import contacts, messages, optouts
 from smsaddon.sms.models import STATUSES
 from smsaddon.sms.segments import analyze
 from smsaddon.web import state
+from smsaddon.web.pages.forms import field_of, form_status
 from smsaddon.web.rendering import render
 from smsaddon.web.security import signed_in_user
 
@@ -41,6 +45,14 @@ def _back(path: str) -> RedirectResponse:
 
 # Contacts -----------------------------------------------------------------------------------
 
+# The three forms of the Contacts page and their fields, as the page shows them again after a
+# refusal: everything typed is kept, and the field the refusal is about is marked.
+CONTACT_FORMS = {
+    "add": ("phone", "name", "list", "consent_source"),
+    "import": ("csv", "list"),
+    "opt_out": ("phone",),
+}
+
 
 @router.get("/contacts", response_class=HTMLResponse)
 def contacts_page(
@@ -48,21 +60,7 @@ def contacts_page(
 ) -> Response:
     with transaction(state.sessions(request)) as session:
         user = signed_in_user(request, session)
-        try:
-            found = contacts.list_contacts(
-                session, account_id=user.account_id, list_name=list_name or None, limit=PAGE
-            )
-        except DomainError:
-            found, list_name = [], ""
-        context = {
-            "user": user,
-            "contacts": found,
-            "lists": contacts.lists(session, account_id=user.account_id),
-            "list_name": list_name,
-            "opt_outs": optouts.list_opt_outs(session, account_id=user.account_id),
-            "flash": request.session.pop("flash", None),
-        }
-        return render(request, "contacts.html", context)
+        return _contacts(request, session, user, list_name=list_name)
 
 
 @router.post("/contacts")
@@ -74,6 +72,7 @@ def add_contact(
     consent_source: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     now = utcnow()
+    typed = {"phone": phone, "name": name, "list": list_name, "consent_source": consent_source}
     try:
         with transaction(state.sessions(request)) as session:
             user = signed_in_user(request, session)
@@ -93,9 +92,10 @@ def add_contact(
                     contact_ids=[contact.id],
                     now=now,
                 )
-        _flash(request, f"Added {contact.e164}.")
+            e164 = contact.e164
     except DomainError as error:
-        _flash(request, error.message, "error")
+        return _contacts_refused(request, "add", typed, error, default="phone")
+    _flash(request, f"Added {e164}.")
     return _back("/contacts")
 
 
@@ -115,14 +115,15 @@ def import_contacts(
                 now=utcnow(),
                 list_name=list_name,
             )
-        problems = "; ".join(f"line {e.line}: {e.reason}" for e in report.errors[:5])
-        text = f"Imported {count(report.imported, 'contact')} into {list_name}."
-        if report.errors:
-            text += f" Not imported: {count(len(report.errors), 'row')}: {problems}."
-        _flash(request, text, "error" if report.errors else "ok")
     except DomainError as error:
-        _flash(request, error.message, "error")
-    return _back(f"/contacts?list={list_name}")
+        typed = {"csv": csv_text, "list": list_name}
+        return _contacts_refused(request, "import", typed, error, default="csv")
+    problems = "; ".join(f"line {e.line}: {e.reason}" for e in report.errors[:5])
+    text = f"Imported {count(report.imported, 'contact')} into {list_name}."
+    if report.errors:
+        text += f" Not imported: {count(len(report.errors), 'row')}: {problems}."
+    _flash(request, text, "error" if report.errors else "ok")
+    return _back("/contacts?" + urlencode({"list": list_name}))
 
 
 @router.post("/opt-outs")
@@ -138,30 +139,93 @@ def change_opt_out(
                 e164 = optouts.add_opt_out(session, actor=user, number=phone, now=utcnow())
             else:
                 e164 = optouts.remove_opt_out(session, actor=user, number=phone)
-        _flash(
-            request, f"{e164} {'added to' if action == 'add' else 'removed from'} the opt-out list."
-        )
     except DomainError as error:
-        _flash(request, error.message, "error")
+        return _contacts_refused(request, "opt_out", {"phone": phone}, error, default="phone")
+    done = "added to" if action == "add" else "removed from"
+    _flash(request, f"{e164} {done} the opt-out list.")
     return _back("/contacts")
+
+
+def _contacts_refused(
+    request: Request, form: str, typed: dict[str, str], error: DomainError, *, default: str
+) -> Response:
+    """The Contacts page again, with what was typed and the refusal beside its field."""
+    field = field_of(error, default)
+    field = field if field in CONTACT_FORMS[form] else default
+    with transaction(state.sessions(request)) as session:
+        user = signed_in_user(request, session)
+        return _contacts(
+            request,
+            session,
+            user,
+            list_name="",
+            typed={form: typed},
+            errors={form: {field: error.message}},
+            status_code=form_status(error),
+        )
+
+
+def _contacts(
+    request: Request,
+    session: Session,
+    user: User,
+    *,
+    list_name: str,
+    typed: dict[str, dict[str, str]] | None = None,
+    errors: dict[str, dict[str, str]] | None = None,
+    status_code: int = 200,
+) -> Response:
+    try:
+        found = contacts.list_contacts(
+            session, account_id=user.account_id, list_name=list_name or None, limit=PAGE
+        )
+    except DomainError:
+        found, list_name = [], ""
+    typed = typed or {}
+    context = {
+        "user": user,
+        "contacts": found,
+        "lists": contacts.lists(session, account_id=user.account_id),
+        "list_name": list_name,
+        "opt_outs": optouts.list_opt_outs(session, account_id=user.account_id),
+        "flash": request.session.pop("flash", None),
+        "add": typed.get("add", {"list": list_name}),
+        "imported": typed.get("import", {"csv": "phone,name\n", "list": list_name or "customers"}),
+        "opt_out": typed.get("opt_out", {}),
+        "errors": errors or {},
+    }
+    return render(request, "contacts.html", context, status_code=status_code)
 
 
 # Compose ------------------------------------------------------------------------------------
 
 
 @router.get("/compose", response_class=HTMLResponse)
-def compose_page(request: Request) -> Response:
-    now = utcnow()
+def compose_page(request: Request, to: Annotated[str, Query(max_length=40)] = "") -> Response:
     with transaction(state.sessions(request)) as session:
         user = signed_in_user(request, session)
-        context = {
-            "user": user,
-            "lists": contacts.lists(session, account_id=user.account_id),
-            "available": credits.balance(session, account_id=user.account_id, now=now).available,
-            "cap": state.catalog(request).sms_addon.segment_cap,
-            "flash": request.session.pop("flash", None),
-        }
-        return render(request, "compose.html", context)
+        return _compose(request, session, user, typed={"to": to})
+
+
+def _compose(
+    request: Request,
+    session: Session,
+    user: User,
+    *,
+    typed: dict[str, str],
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    context = {
+        "user": user,
+        "lists": contacts.lists(session, account_id=user.account_id),
+        "available": credits.balance(session, account_id=user.account_id, now=utcnow()).available,
+        "cap": state.catalog(request).sms_addon.segment_cap,
+        "flash": request.session.pop("flash", None),
+        "typed": typed,
+        "errors": errors or {},
+    }
+    return render(request, "compose.html", context, status_code=status_code)
 
 
 EXCLUDED = {
@@ -182,14 +246,19 @@ def preview(request: Request, body: Preview) -> Response:
     """The live counter and cost: encoding, units, segments, why UCS-2, smart encoding, and
     the credits per country for the number or the list."""
     catalog = state.catalog(request)
-    with transaction(state.sessions(request)) as session:
-        user = signed_in_user(request, session)
-        numbers = [body.to] if body.to.strip() else []
-        if body.list:
-            numbers = messages.list_numbers(
-                session, account_id=user.account_id, list_name=body.list
-            )
-        available = credits.balance(session, account_id=user.account_id, now=utcnow()).available
+    try:
+        with transaction(state.sessions(request)) as session:
+            user = signed_in_user(request, session)
+            numbers = [body.to] if body.to.strip() else []
+            if body.list:
+                numbers = messages.list_numbers(
+                    session, account_id=user.account_id, list_name=body.list
+                )
+            balance = credits.balance(session, account_id=user.account_id, now=utcnow())
+    except DomainError as error:  # a list that is not there (any more)
+        problem = {"error": error.message, "field": field_of(error, "list")}
+        return JSONResponse(problem, status_code=422)
+    available = balance.available
     result: dict[str, Any] = {"available": available, "error": None}
     if not body.text:
         return JSONResponse(
@@ -273,9 +342,9 @@ def send(
 ) -> Response:
     catalog, now = state.catalog(request), utcnow()
     try:
-        when = datetime.fromisoformat(send_at).replace(tzinfo=UTC) if send_at else None
         with transaction(state.sessions(request)) as session:
             user = signed_in_user(request, session)
+            when = _send_at(send_at, user.account.time_zone, now) if send_at else None
             if list_name:
                 result = messages.send_broadcast(
                     session,
@@ -302,11 +371,45 @@ def send(
                     if message.status == "queued"
                     else f"Message to {message.to_e164} blocked: {message.reason}"
                 )
-        _flash(request, note)
-        return _back("/messages")
-    except (DomainError, ValueError) as error:
-        _flash(request, getattr(error, "message", str(error)), "error")
-        return _back("/compose")
+    except DomainError as error:
+        field = field_of(error, "list" if list_name else SEND_FIELDS.get(type(error), "to"))
+        typed = {"text": text, "to": to, "list": list_name, "send_at": send_at}
+        with transaction(state.sessions(request)) as session:
+            user = signed_in_user(request, session)
+            return _compose(
+                request,
+                session,
+                user,
+                typed=typed,
+                errors={field: error.message},
+                status_code=form_status(error),
+            )
+    _flash(request, note)
+    return _back("/messages")
+
+
+# Which field of Compose a refusal is about, when the service does not name it.
+SEND_FIELDS: dict[type[DomainError], str] = {InvalidMessage: "text", InsufficientCredits: "text"}
+# How far ahead a message may be scheduled.
+SEND_AT_HORIZON = timedelta(days=366)
+
+
+def _send_at(typed: str, zone: str, now: datetime) -> datetime:
+    """`send_at` as typed in the account's time zone (a `datetime-local` value), in UTC."""
+    try:
+        local = datetime.fromisoformat(typed)
+        if local.tzinfo is None:
+            local = local.replace(tzinfo=formatting.time_zone(zone))
+        when = local.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise ValidationFailed(
+            f"Send at: {typed!r} is not a date and time (YYYY-MM-DD HH:MM).", field="send_at"
+        ) from None
+    if when > now + SEND_AT_HORIZON:
+        raise ValidationFailed(
+            "Send at: a message may be scheduled at most a year ahead.", field="send_at"
+        )
+    return when
 
 
 # Messages -----------------------------------------------------------------------------------

@@ -2,8 +2,9 @@
 
 Everyone sees the users, their roles and who holds the billing permission; only the Primary
 Admin changes them (a forged request from anyone else is refused with 403, nothing changed).
-Each user creates and revokes their own API tokens; a new token is shown once, in the answer
-to the form that created it, and never stored anywhere but as its hash.
+Each user creates and revokes their own API tokens; a new token is shown once, on the page the
+creating form redirects to (it waits in the signed-in session for that one page, which takes
+it out), and is stored nowhere else but as its hash.
 """
 
 from __future__ import annotations
@@ -86,9 +87,18 @@ def _permissions_note(user: User) -> str:
 
 @router.get("/tokens", response_class=HTMLResponse)
 def tokens_page(request: Request) -> Response:
+    new = request.session.pop("new_token", None)
     with transaction(state.sessions(request)) as session:
         user = signed_in_user(request, session)
-        return _tokens_page(request, session, user, flash=request.session.pop("flash", None))
+        created = _own_token(session, user, new)
+        return _tokens_page(
+            request,
+            session,
+            user,
+            flash=request.session.pop("flash", None),
+            created=created,
+            secret=new["secret"] if created else None,
+        )
 
 
 @router.post("/tokens", response_class=HTMLResponse)
@@ -101,10 +111,19 @@ def create(request: Request, name: Annotated[str, Form(max_length=1000)] = "") -
         with transaction(state.sessions(request)) as session:
             user = signed_in_user(request, session)
             return _tokens_page(request, session, user, name=name, error=error.message)
-    # Shown in this answer only, after the token was committed; never stored in the session.
-    with transaction(state.sessions(request)) as session:
-        user = signed_in_user(request, session)
-        return _tokens_page(request, session, user, created=token, secret=secret)
+    # Shown once, on the page this answer leads to, which takes it out of the session.
+    request.session["new_token"] = {"id": token.id, "secret": secret}
+    return RedirectResponse("/settings/tokens", status_code=303)
+
+
+def _own_token(session: Session, user: User, new: object) -> ApiToken | None:
+    """The token just created by `user`, named by what its form left in the session."""
+    if not isinstance(new, dict) or not isinstance(new.get("secret"), str):
+        return None
+    token = session.get(ApiToken, new.get("id"))
+    if token is None or token.user_id != user.id or token.revoked_at is not None:
+        return None
+    return token
 
 
 @router.post("/tokens/{token_id}/revoke", response_class=HTMLResponse)
