@@ -9,25 +9,37 @@ changes; the same services price the message when it is sent.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol, cast
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smsaddon import credits, formatting
 from smsaddon.accounts import User
 from smsaddon.db import transaction, utcnow
-from smsaddon.errors import DomainError, InsufficientCredits, InvalidMessage, ValidationFailed
+from smsaddon.errors import (
+    Conflict,
+    DomainError,
+    InsufficientCredits,
+    InvalidMessage,
+    InvalidPhoneNumber,
+    PermissionDenied,
+    ValidationFailed,
+)
 from smsaddon.formatting import count, number
 from smsaddon.gateways.base import Capability
 from smsaddon.sms import contacts, messages, optouts
-from smsaddon.sms.models import STATUSES
+from smsaddon.sms.models import STATUSES, Kind, Message
+from smsaddon.sms.optouts import keyword_of
+from smsaddon.sms.phones import normalize
 from smsaddon.sms.segments import analyze
 from smsaddon.web import state
 from smsaddon.web.pages.forms import field_of, form_status
+from smsaddon.web.pages.getting_started import refused
 from smsaddon.web.rendering import render
 from smsaddon.web.security import signed_in_user
 
@@ -419,19 +431,34 @@ def _send_at(typed: str, zone: str, now: datetime) -> datetime:
 def messages_page(request: Request, status: Annotated[str, Query(max_length=20)] = "") -> Response:
     with transaction(state.sessions(request)) as session:
         user = signed_in_user(request, session)
-        found = messages.list_messages(
-            session, account_id=user.account_id, status=status or None, limit=PAGE
-        )
-        context = {
-            "user": user,
-            "messages": found,
-            "status": status,
-            "statuses": STATUSES,
-            "busy": any(m.status in ("queued", "sending", "sent") for m in found),
-            "simulator": _can_inject(request),
-            "flash": request.session.pop("flash", None),
-        }
-        return render(request, "messages.html", context)
+        return _messages(request, session, user, status=status)
+
+
+def _messages(
+    request: Request,
+    session: Session,
+    user: User,
+    *,
+    status: str = "",
+    reply: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    found = messages.list_messages(
+        session, account_id=user.account_id, status=status or None, limit=PAGE
+    )
+    context = {
+        "user": user,
+        "messages": found,
+        "status": status,
+        "statuses": STATUSES,
+        "busy": any(m.status in ("queued", "sending", "sent") for m in found),
+        "simulator": user.is_admin and _simulator(request) is not None,
+        "reply": reply or {"text": "STOP"},
+        "errors": errors or {},
+        "flash": request.session.pop("flash", None),
+    }
+    return render(request, "messages.html", context, status_code=status_code)
 
 
 @router.post("/messages/simulate-reply")
@@ -440,17 +467,72 @@ def simulate_reply(
     phone: Annotated[str, Form(max_length=40)],
     text: Annotated[str, Form(max_length=160)],
 ) -> Response:
-    """The simulator receives a reply from a number (STOP, HELP, ...), as a person would."""
-    with transaction(state.sessions(request)) as session:
-        signed_in_user(request, session)
-    if not _can_inject(request):
-        _flash(request, "Replies can be simulated only with the simulator gateway.", "error")
-    else:
-        request.app.state.gateway.inject(from_e164=phone, body=text, at=utcnow())
-        _flash(request, f"The simulator received {text!r} from {phone}.")
+    """The simulator receives a reply from a number (STOP, HELP, ...), as a person would: for
+    admins, from a number whose reply reaches their own account only."""
+    simulator = _simulator(request)
+    try:
+        with transaction(state.sessions(request)) as session:
+            user = signed_in_user(request, session)
+            if not user.is_admin:
+                raise PermissionDenied("Only admins can simulate a reply.")
+            if simulator is None:
+                raise Conflict("Replies can be simulated only with the simulator gateway.")
+            e164 = _own_replier(session, user, phone, text)
+    except (InvalidPhoneNumber, ValidationFailed) as error:
+        with transaction(state.sessions(request)) as session:
+            user = signed_in_user(request, session)
+            return _messages(
+                request,
+                session,
+                user,
+                reply={"phone": phone, "text": text},
+                errors={field_of(error, "phone"): error.message},
+                status_code=422,
+            )
+    except DomainError as error:
+        return refused(request, error)
+    simulator.inject(from_e164=e164, body=text, at=utcnow())
+    _flash(request, f"The simulator received {text!r} from {e164}.")
     return _back("/messages")
 
 
-def _can_inject(request: Request) -> bool:
+def _own_replier(session: Session, user: User, phone: str, text: str) -> str:
+    """`phone` in E.164, when a reply from it reaches `user`'s account and no other: replies
+    go to the account that messaged the number last, and STOPALL to every one that did."""
+    if (keyword_of(text) or (None, ""))[1] == "STOPALL":
+        raise ValidationFailed(
+            "Text: STOPALL opts the number out of every account that messaged it; a simulated "
+            "reply acts on your account only, so send STOP.",
+            field="text",
+        )
+    try:
+        e164 = normalize(phone).e164
+    except InvalidPhoneNumber as error:
+        raise InvalidPhoneNumber(f"From: {error.message}", field="phone") from None
+    last = session.scalar(
+        select(Message.account_id)
+        .where(Message.to_e164 == e164, Message.kind == Kind.MESSAGE)
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+    if last != user.account_id:
+        raise ValidationFailed(
+            f"From: {e164} is not a number your account messaged last, so its reply would not "
+            "reach your account. Simulate replies from the numbers you sent to.",
+            field="phone",
+        )
+    return e164
+
+
+def _simulator(request: Request) -> Injector | None:
+    """The gateway, when it can be handed an inbound message (the simulator)."""
     gateway = getattr(request.app.state, "gateway", None)
-    return gateway is not None and Capability.INJECT_INBOUND in gateway.capabilities
+    if gateway is None or Capability.INJECT_INBOUND not in gateway.capabilities:
+        return None
+    return cast(Injector, gateway)
+
+
+class Injector(Protocol):
+    """A gateway with `Capability.INJECT_INBOUND`."""
+
+    def inject(self, *, from_e164: str, body: str, at: datetime) -> None: ...
