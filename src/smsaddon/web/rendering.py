@@ -58,6 +58,7 @@ templates.env.filters.update(
     money=formatting.money,
     number=formatting.number,
     count=formatting.count,
+    percent=formatting.percent,
     any_of=formatting.any_of,
     day=_day,
     moment=_moment,

@@ -8,6 +8,7 @@ from smsaddon.web.pages import (
     billing,
     countries,
     getting_started,
+    home,
     registration,
     sending,
     settings,
@@ -17,6 +18,7 @@ from smsaddon.web.security import require_csrf
 
 router = APIRouter(dependencies=[Depends(require_csrf)], include_in_schema=False)
 router.include_router(signin.router)
+router.include_router(home.router)
 router.include_router(billing.router)
 router.include_router(countries.router)
 router.include_router(getting_started.router)

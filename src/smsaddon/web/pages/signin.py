@@ -1,4 +1,4 @@
-"""Sign in, sign out, and the home page."""
+"""Sign in and sign out."""
 
 from __future__ import annotations
 
@@ -18,19 +18,11 @@ from smsaddon.web.security import (
     safe_next,
     sign_in,
     sign_out,
-    signed_in_user,
 )
 
 router = APIRouter()
 
 WRONG_CREDENTIALS = "The email or password is incorrect. Check both and try again."
-
-
-@router.get("/", response_class=HTMLResponse)
-def home(request: Request) -> Response:
-    with transaction(state.sessions(request)) as session:
-        user = signed_in_user(request, session)
-        return render(request, "home.html", {"user": user})
 
 
 @router.get("/signin", response_class=HTMLResponse)
