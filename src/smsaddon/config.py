@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from ipaddress import ip_address
 from pathlib import Path
 
 from smsaddon.errors import ConfigError
@@ -26,6 +27,11 @@ class Settings:
     payment_provider: str
     cookie_secure: bool
     gateway: GatewaySettings = field(default_factory=lambda: GatewaySettings())
+    review_delay_seconds: int | None = None  # the simulated 10DLC reviewer's delay; None: never
+    api_rate: float = 20.0  # API requests a second per token (and per address without one)
+    api_burst: int = 40  # API requests at once per token (and per address without one)
+    max_body_bytes: int = 10 * 1024 * 1024  # a larger request body is refused (413)
+    trusted_proxies: frozenset[str] = frozenset()  # addresses whose X-Forwarded-For is believed
 
 
 @dataclass(frozen=True)
@@ -99,7 +105,40 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         payment_provider=provider,
         cookie_secure=_flag(env, "SMSADDON_COOKIE_SECURE"),
         gateway=_gateway(env),
+        review_delay_seconds=_optional_int(env, "SMSADDON_REVIEW_DELAY_SECONDS", 0, 30 * 86400),
+        api_rate=_number(env, "SMSADDON_API_RATE", 20, 0.01, 1_000_000),
+        api_burst=_int(env, "SMSADDON_API_BURST", 40, 1, 1_000_000),
+        max_body_bytes=_int(env, "SMSADDON_MAX_BODY_BYTES", 10 * 1024 * 1024, 1024, 2**31),
+        trusted_proxies=_addresses(env, "SMSADDON_TRUSTED_PROXIES"),
     )
+
+
+def _number(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
+    raw = env.get(name) or ""
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low:g} and {high:g}, got {value:g}")
+    return value
+
+
+def _addresses(env: Mapping[str, str], name: str) -> frozenset[str]:
+    """A comma-separated list of IP addresses (no ranges), each checked."""
+    found = set()
+    for part in (env.get(name) or "").split(","):
+        if not part.strip():
+            continue
+        try:
+            found.add(str(ip_address(part.strip())))
+        except ValueError:
+            raise ConfigError(
+                f"{name} lists {part.strip()!r}, which is not an IP address"
+            ) from None
+    return frozenset(found)
 
 
 def _gateway(env: Mapping[str, str]) -> GatewaySettings:

@@ -1,8 +1,9 @@
 """Engines and sessions. The entrypoint owns the transaction; services never commit.
 
-SQLite: WAL, foreign keys on, every transaction begins IMMEDIATE (writers queue on the
-database lock instead of failing on upgrade). PostgreSQL: psycopg 3, READ COMMITTED, with
-conditional writes and row locks doing the serializing.
+SQLite: WAL, foreign keys on, every writing transaction begins IMMEDIATE (writers queue on the
+database lock instead of failing on upgrade); a read-only one begins DEFERRED and takes no lock,
+so reads never queue behind writers. PostgreSQL: psycopg 3, READ COMMITTED, with conditional
+writes and row locks doing the serializing; a read-only transaction is READ ONLY there.
 """
 
 from __future__ import annotations
@@ -79,30 +80,53 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
         # Straight to the driver: this runs once per transaction, on the ledger's hot path.
-        connection.connection.driver_connection.execute("BEGIN IMMEDIATE")
+        readonly = bool(connection._execution_options.get(READONLY, False))
+        pooled = connection.connection
+        if pooled.info.get(READONLY, False) != readonly:  # only when it changes: cheap
+            pooled.driver_connection.execute(f"PRAGMA query_only={int(readonly)}")
+            pooled.info[READONLY] = readonly
+        pooled.driver_connection.execute("BEGIN DEFERRED" if readonly else "BEGIN IMMEDIATE")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-_sqlite_writers: WeakKeyDictionary[Engine, threading.RLock] = WeakKeyDictionary()
+READONLY = "smsaddon_readonly"  # the execution option that marks a read-only transaction
+_sqlite_writers: WeakKeyDictionary[Engine, threading.Lock] = WeakKeyDictionary()
 
 
 def _writer_lock(factory: sessionmaker[Session]) -> AbstractContextManager[object]:
     """SQLite has one writer at a time; threads of one process queue here, in order, rather
-    than in SQLite's busy handler, which sleeps up to 100 ms between tries."""
+    than in SQLite's busy handler, which sleeps up to 100 ms between tries. A plain lock, not
+    a reentrant one: a request's unit of work may begin in one thread and end in another."""
     bind = factory.kw.get("bind")
     if not isinstance(bind, Engine) or bind.dialect.name != "sqlite":
         return nullcontext()
-    return _sqlite_writers.setdefault(bind, threading.RLock())
+    return _sqlite_writers.setdefault(bind, threading.Lock())
 
 
 @contextmanager
-def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any exception."""
-    with _writer_lock(factory), factory() as session, session.begin():
+def transaction(factory: sessionmaker[Session], *, readonly: bool = False) -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on any exception.
+
+    `readonly=True` for a unit that only reads: on SQLite it takes neither the writer lock nor
+    `BEGIN IMMEDIATE`; on PostgreSQL the transaction is READ ONLY, so a write in it fails."""
+    if not readonly:
+        with _writer_lock(factory), factory() as session, session.begin():
+            yield session
+        return
+    with factory() as session, session.begin():
+        postgres = session.get_bind().dialect.name == "postgresql"
+        session.connection(
+            execution_options={"postgresql_readonly": True} if postgres else {READONLY: True}
+        )
         yield session
+
+
+def read_only(factory: sessionmaker[Session]) -> AbstractContextManager[Session]:
+    """`transaction(factory, readonly=True)`."""
+    return transaction(factory, readonly=True)
 
 
 def utcnow() -> datetime:

@@ -12,7 +12,7 @@ from sqlalchemy import update
 
 from smsaddon.accounts import User
 from smsaddon.db import transaction
-from tests.api.conftest import Api
+from tests.fixtures.api import Api
 from tests.snapshots import snapshot
 
 CALLERS = (

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 
-from smsaddon.api.ratelimit import TokenBuckets
 from smsaddon.billing.models import IdempotencyKey, Invoice, InvoiceLine, Purchase, Quote
 from smsaddon.db import transaction, utcnow
-from tests.api.conftest import Api, make_app
+from smsaddon.http.ratelimit import TokenBuckets
+from tests.fixtures.api import Api, make_app
 from tests.snapshots import snapshot
 
 PROBLEM = "application/problem+json"
@@ -462,7 +462,7 @@ def test_an_unauthorized_change_changes_nothing(api: Api) -> None:
 
 
 def test_rate_limit_per_token_answers_429_with_retry_after(api: Api) -> None:
-    api.app.state.api_rate_limits = TokenBuckets(rate=0.5, burst=3)
+    api.app.state.services.api_limits = TokenBuckets(rate=0.5, burst=3)
     for _ in range(3):
         assert api.get("/api/v1/credits").status_code == 200
     limited = api.get("/api/v1/credits")

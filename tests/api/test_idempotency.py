@@ -16,7 +16,7 @@ from smsaddon.api.idempotency import purge
 from smsaddon.billing.models import IdempotencyKey, Invoice, Purchase, Quote
 from smsaddon.credits.models import CreditGrant
 from smsaddon.db import transaction, utcnow
-from tests.api.conftest import Api, serving
+from tests.fixtures.api import Api, serving
 from tests.snapshots import snapshot
 
 QUOTES = "/api/v1/quotes"

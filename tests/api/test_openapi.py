@@ -17,7 +17,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from smsaddon.api import routes
 from smsaddon.config import load_settings
 from smsaddon.web.app import create_app
-from tests.api.conftest import Api
+from tests.fixtures.api import Api
 
 EXAMPLES = 60
 

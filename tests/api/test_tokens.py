@@ -23,7 +23,7 @@ from smsaddon.config import load_settings
 from smsaddon.db import make_engine, transaction, utcnow
 from smsaddon.errors import NotFound, ValidationFailed
 from smsaddon.web.app import create_app
-from tests.api.conftest import Api
+from tests.fixtures.api import Api
 
 
 def test_a_token_is_stored_as_its_hash_with_a_prefix(api: Api) -> None:

@@ -21,8 +21,8 @@ from smsaddon import compliance
 from smsaddon.accounts import find_account
 from smsaddon.catalog import Catalog
 from smsaddon.db import transaction, utcnow
-from tests.api.conftest import Api, make_app, seed_with_tokens
 from tests.compliance.conftest import BRAND, CAMPAIGN
+from tests.fixtures.api import Api, make_app, seed_with_tokens
 from tests.snapshots import snapshot
 
 BRAND_JSON = {**BRAND.__dict__}

@@ -9,7 +9,7 @@ from smsaddon.billing.demo import seed
 from smsaddon.catalog import Catalog
 from smsaddon.db import transaction
 from smsaddon.gateways import Simulator, SimulatorConfig
-from tests.api.conftest import api, fast_passwords  # noqa: F401  (fixtures for test_api)
+from tests.fixtures.api import api, fast_passwords  # noqa: F401  (fixtures for test_api)
 from tests.sending.world import GB, IE, NOW, OWNER, Clock, Sending, buy_addon, seeded_world
 from tests.web.conftest import demo, page, server, shot, sign_in  # noqa: F401
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.api.conftest import Api
+from tests.fixtures.api import Api
 from tests.sending.conftest import GB
 from tests.snapshots import snapshot
 

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import inspect
-
-from fastapi import FastAPI, Request, Response
-from fastapi.exception_handlers import http_exception_handler
-from starlette.exceptions import HTTPException
+from fastapi import FastAPI
 
 from smsaddon.api import compliance_routes, sending_routes
 from smsaddon.api.docs import serve_docs
-from smsaddon.api.problems import from_http_error
-from smsaddon.api.ratelimit import TokenBuckets, buckets_from_env
 from smsaddon.api.routes import router
 
-PREFIX = "/api/"
 DESCRIPTION = """\
 The SMS add-on over JSON: the account and its credits, the catalog, Review Purchase (a quote)
 and confirm, invoices, the supported countries and what a message costs.
@@ -37,26 +30,14 @@ the same key and request answers the first response again and changes nothing mo
 """
 
 
-def install_api(app: FastAPI, rate_limits: TokenBuckets | None = None) -> None:
-    """Mount the API on `app`, with its error format, rate limits and self-hosted docs.
-
-    Call it last in the app factory: requests outside /api/ that end in an HTTP error still
-    go to the handler registered before."""
-    app.state.api_rate_limits = rate_limits or buckets_from_env()
+def install_api(app: FastAPI) -> None:
+    """Mount the API on `app`, with its self-hosted docs. Its errors are problem details
+    (`http.problems.install_error_handlers`)."""
     app.include_router(router)
     app.include_router(compliance_routes.router)  # /registration, /audit
     app.include_router(sending_routes.router)  # /contacts, /messages, /broadcasts, /opt-outs
     app.description = app.description or DESCRIPTION
     serve_docs(app)
-    previous = app.exception_handlers.get(HTTPException, http_exception_handler)
-
-    async def http_error(request: Request, exc: Exception) -> Response:
-        if request.url.path.startswith(PREFIX) and isinstance(exc, HTTPException):
-            return from_http_error(request, exc)
-        response = previous(request, exc)
-        return await response if inspect.isawaitable(response) else response
-
-    app.add_exception_handler(HTTPException, http_error)
 
 
 __all__ = ["install_api"]

@@ -19,12 +19,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from smsaddon import audit, compliance
-from smsaddon.api.deps import IdempotencyKey, Token, authenticated, sessions
+from smsaddon.api.deps import IdempotencyKey, Token, sessions
 from smsaddon.api.idempotency import fingerprint, respond_once
-from smsaddon.api.problems import ProblemRoute, problem_responses
 from smsaddon.api.routes import ok
 from smsaddon.db import MAX_ID, transaction, utcnow
 from smsaddon.errors import ValidationFailed
+from smsaddon.http.problems import ProblemRoute, problem_responses
+from smsaddon.http.unit import authenticated
 
 router = APIRouter(prefix="/api/v1", route_class=ProblemRoute)
 
@@ -230,11 +231,6 @@ def problems(*codes: str) -> dict[int | str, dict[str, Any]]:
 # Registration -------------------------------------------------------------------------------
 
 
-def _reviewer(request: Request) -> compliance.Reviewer:
-    found: compliance.Reviewer | None = getattr(request.app.state, "reviewer", None)
-    return found or compliance.reviewer_from_env()
-
-
 def _registration(session: Session, account_id: int) -> RegistrationOut:
     status = compliance.registration_status(session, account_id=account_id)
     brand = compliance.get_brand(session, account_id=account_id)
@@ -262,12 +258,8 @@ def _registration(session: Session, account_id: int) -> RegistrationOut:
     responses={200: ok(REGISTRATION_EXAMPLE), **problems()},
 )
 def get_registration(request: Request, token: Token) -> RegistrationOut:
-    now = utcnow()
-    with transaction(sessions(request)) as session:
-        user = authenticated(session, token)
-        compliance.review_due(
-            session, reviewer=_reviewer(request), now=now, account_id=user.account_id
-        )
+    with transaction(sessions(request), readonly=True) as session:
+        user = authenticated(request, session, token)
         return _registration(session, user.account_id)
 
 
@@ -293,7 +285,7 @@ def put_brand(
     ],
 ) -> RegistrationOut:
     with transaction(sessions(request)) as session:
-        user = authenticated(session, token)
+        user = authenticated(request, session, token)
         compliance.save_brand(
             session, actor=user, now=utcnow(), values=compliance.BrandFields(**body.model_dump())
         )
@@ -327,7 +319,7 @@ def put_campaign(
     values = body.model_dump()
     values["sample_messages"] = tuple(values["sample_messages"])
     with transaction(sessions(request)) as session:
-        user = authenticated(session, token)
+        user = authenticated(request, session, token)
         compliance.save_campaign(
             session, actor=user, now=utcnow(), values=compliance.CampaignFields(**values)
         )
@@ -350,7 +342,7 @@ def put_campaign(
 def post_submit(request: Request, token: Token, idempotency_key: IdempotencyKey = None) -> Response:
     now = utcnow()
     with transaction(sessions(request)) as session:
-        user = authenticated(session, token)
+        user = authenticated(request, session, token)
 
         def submit() -> RegistrationOut:
             compliance.submit(session, actor=user, now=now)
@@ -404,7 +396,7 @@ def get_audit(
     since, until = _utc(since, "since"), _utc(until, "until")
     before_id = _decode_cursor(cursor) if cursor else None
     with transaction(sessions(request)) as session:
-        user = authenticated(session, token)
+        user = authenticated(request, session, token)
         rows = audit.list_entries(
             session,
             actor=user,
@@ -433,7 +425,7 @@ def get_audit_entry(
     entry_id: Annotated[int, Path(ge=1, le=MAX_ID, description="The entry's id.")],
 ) -> AuditEntryOut:
     with transaction(sessions(request)) as session:
-        user = authenticated(session, token)
+        user = authenticated(request, session, token)
         return AuditEntryOut.model_validate(audit.get_entry(session, actor=user, entry_id=entry_id))
 
 

@@ -20,10 +20,10 @@ from pydantic import BaseModel
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from smsaddon.api.problems import IdempotencyKeyReused
 from smsaddon.billing.models import IdempotencyKey
 from smsaddon.db import insert_ignoring_conflicts
 from smsaddon.errors import Conflict
+from smsaddon.http.problems import IdempotencyKeyReused
 
 KEPT_FOR = timedelta(hours=24)
 REPLAYED_HEADER = "Idempotent-Replayed"

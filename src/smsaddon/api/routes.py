@@ -20,9 +20,8 @@ from pydantic import BeforeValidator
 import smsaddon.api.examples as examples
 from smsaddon import billing, credits
 from smsaddon.accounts import Account, require_purchaser
-from smsaddon.api.deps import IdempotencyKey, Token, authenticated, catalog, sessions, settings
+from smsaddon.api.deps import IdempotencyKey, Token, catalog, sessions, settings
 from smsaddon.api.idempotency import fingerprint, respond_once
-from smsaddon.api.problems import ProblemRoute, problem_responses
 from smsaddon.api.schemas import (
     AccountView,
     CatalogOut,
@@ -39,6 +38,8 @@ from smsaddon.api.schemas import (
 from smsaddon.billing.subscriptions import billing_period, get_subscription
 from smsaddon.db import transaction, utcnow
 from smsaddon.errors import ValidationFailed
+from smsaddon.http.problems import ProblemRoute, problem_responses
+from smsaddon.http.unit import authenticated
 from smsaddon.sms import messages, pricing
 
 router = APIRouter(prefix="/api/v1", route_class=ProblemRoute)
@@ -61,7 +62,7 @@ def ok(example: Any, description: str = "Success.") -> dict[str, Any]:
 def get_account(request: Request, token: Token) -> AccountView:
     now = utcnow()
     with transaction(sessions(request)) as session:
-        user = authenticated(session, token)
+        user = authenticated(request, session, token)
         account = session.get_one(Account, user.account_id)
         sub = get_subscription(session, user.account_id)
         overview = billing.overview(
@@ -85,7 +86,7 @@ def get_account(request: Request, token: Token) -> AccountView:
 )
 def get_credits(request: Request, token: Token) -> CreditsOut:
     with transaction(sessions(request)) as session:
-        user = authenticated(session, token)
+        user = authenticated(request, session, token)
         summary = billing.credit_summary(
             session, account_id=user.account_id, catalog=catalog(request), now=utcnow()
         )
@@ -101,7 +102,7 @@ def get_credits(request: Request, token: Token) -> CreditsOut:
 )
 def get_catalog(request: Request, token: Token) -> CatalogOut:
     with transaction(sessions(request)) as session:
-        authenticated(session, token)
+        authenticated(request, session, token)
     found = catalog(request)
     return CatalogOut(
         version=found.version,
@@ -131,7 +132,7 @@ def get_countries(
     ] = None,
 ) -> CountriesOut:
     with transaction(sessions(request)) as session:
-        authenticated(session, token)
+        authenticated(request, session, token)
     found = catalog(request)
     return CountriesOut(
         catalog_version=found.version, countries=tuple(pricing.supported_countries(found, q))
@@ -151,7 +152,7 @@ def post_estimate(
     body: Annotated[EstimateRequest, Body(openapi_examples=examples.ESTIMATE_REQUESTS)],
 ) -> EstimateOut:
     with transaction(sessions(request)) as session:
-        user = authenticated(session, token)
+        user = authenticated(request, session, token)
         estimate = messages.estimate(
             session,
             account_id=user.account_id,
@@ -190,7 +191,7 @@ def post_quote(
     now = utcnow()
     found, ttl = catalog(request), settings(request).quote_ttl_seconds
     with transaction(sessions(request)) as session:
-        user = authenticated(session, token)
+        user = authenticated(request, session, token)
         require_purchaser(user)
 
         def make_quote() -> QuoteOut:
@@ -236,7 +237,7 @@ QuoteId = Annotated[UUID, Path(description="The quote's id.")]
 )
 def get_quote(request: Request, token: Token, quote_id: QuoteId) -> QuoteOut:
     with transaction(sessions(request)) as session:
-        user = authenticated(session, token)
+        user = authenticated(request, session, token)
         return QuoteOut.of(billing.get_quote(session, actor=user, quote_id=str(quote_id)))
 
 
@@ -270,7 +271,7 @@ def post_confirm(
     found = catalog(request)
     payments = billing.payment_provider(settings(request))
     with transaction(sessions(request)) as session:
-        user = authenticated(session, token)
+        user = authenticated(request, session, token)
         require_purchaser(user)
 
         def confirm() -> ConfirmOut:
@@ -336,7 +337,7 @@ def get_invoices(
         raise ValidationFailed("issued_from is after issued_until.", field="issued_from")
     before_id = _decode_cursor(cursor) if cursor else None
     with transaction(sessions(request)) as session:
-        user = authenticated(session, token)
+        user = authenticated(request, session, token)
         rows = billing.list_invoices(
             session,
             account_id=user.account_id,

@@ -13,9 +13,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from smsaddon.api.deps import IdempotencyKey, Token, authenticated, catalog, sessions
+from smsaddon.api.deps import IdempotencyKey, Token, catalog, sessions
 from smsaddon.api.idempotency import fingerprint, json_response, respond_once
-from smsaddon.api.problems import EXAMPLES, ProblemRoute, problem_responses
 from smsaddon.api.sending_schemas import (
     BROADCAST_EX,
     CONTACT_EX,
@@ -40,6 +39,8 @@ from smsaddon.api.sending_schemas import (
 )
 from smsaddon.db import MAX_ID, transaction, utcnow
 from smsaddon.errors import NotFound
+from smsaddon.http.problems import EXAMPLES, ProblemRoute, problem_responses
+from smsaddon.http.unit import authenticated
 from smsaddon.sms import contacts, messages, optouts
 from smsaddon.sms.models import Broadcast, Contact, Message
 
@@ -89,7 +90,7 @@ def get_contacts(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[ContactOut]:
     with transaction(sessions(request)) as session:
-        user = authenticated(session, token)
+        user = authenticated(request, session, token)
         found = contacts.list_contacts(
             session, account_id=user.account_id, list_name=list_name, limit=limit, offset=offset
         )
@@ -125,7 +126,7 @@ def post_contact(
 ) -> Response:
     now = utcnow()
     with transaction(sessions(request)) as session:
-        user = authenticated(session, token)
+        user = authenticated(request, session, token)
 
         def create() -> ContactOut:
             contact = contacts.create_contact(
@@ -171,7 +172,7 @@ def patch_contact(
     contact_id: Annotated[int, Path(ge=1, le=MAX_ID)],
 ) -> ContactOut:
     with transaction(sessions(request)) as session:
-        user = authenticated(session, token)
+        user = authenticated(request, session, token)
         contact: Contact = contacts.update_contact(
             session,
             account_id=user.account_id,
@@ -201,7 +202,7 @@ def post_import(
 ) -> Response:
     now = utcnow()
     with transaction(sessions(request)) as session:
-        user = authenticated(session, token)
+        user = authenticated(request, session, token)
 
         def run() -> ImportOut:
             report = contacts.import_csv(
@@ -258,7 +259,7 @@ def post_message(
 ) -> Response:
     now = utcnow()
     with transaction(sessions(request)) as session:
-        user = authenticated(session, token)
+        user = authenticated(request, session, token)
 
         def send() -> MessageOut:
             message = messages.send_message(
@@ -302,7 +303,7 @@ def get_messages(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> MessagePage:
     with transaction(sessions(request)) as session:
-        user = authenticated(session, token)
+        user = authenticated(request, session, token)
         found = messages.list_messages(
             session,
             account_id=user.account_id,
@@ -327,7 +328,7 @@ def get_message(
     request: Request, token: Token, message_id: Annotated[int, Path(ge=1, le=MAX_ID)]
 ) -> MessageOut:
     with transaction(sessions(request)) as session:
-        user = authenticated(session, token)
+        user = authenticated(request, session, token)
         found: Message = messages.get_message(
             session, account_id=user.account_id, message_id=message_id
         )
@@ -348,7 +349,7 @@ def cancel_message(
     request: Request, token: Token, message_id: Annotated[int, Path(ge=1, le=MAX_ID)]
 ) -> MessageOut:
     with transaction(sessions(request)) as session:
-        user = authenticated(session, token)
+        user = authenticated(request, session, token)
         found = messages.cancel_message(
             session, account_id=user.account_id, message_id=message_id, now=utcnow()
         )
@@ -383,7 +384,7 @@ def post_broadcast(
 ) -> Response:
     now = utcnow()
     with transaction(sessions(request)) as session:
-        user = authenticated(session, token)
+        user = authenticated(request, session, token)
 
         def send() -> BroadcastOut:
             result = messages.send_broadcast(
@@ -419,7 +420,7 @@ def get_broadcast(
     request: Request, token: Token, broadcast_id: Annotated[int, Path(ge=1, le=MAX_ID)]
 ) -> BroadcastOut:
     with transaction(sessions(request)) as session:
-        user = authenticated(session, token)
+        user = authenticated(request, session, token)
         found = session.get(Broadcast, broadcast_id)
         if found is None or found.account_id != user.account_id:
             raise NotFound(f"there is no broadcast {broadcast_id}", broadcast_id=broadcast_id)
@@ -438,7 +439,7 @@ def get_broadcast(
 )
 def get_opt_outs(request: Request, token: Token) -> list[OptOutOut]:
     with transaction(sessions(request)) as session:
-        user = authenticated(session, token)
+        user = authenticated(request, session, token)
         found = optouts.list_opt_outs(session, account_id=user.account_id)
         return [OptOutOut.model_validate(o) for o in found]
 
@@ -460,7 +461,7 @@ def post_opt_out(
     body: Annotated[OptOutIn, examples(number={"phone": "+447400123456"})],
 ) -> Response:
     with transaction(sessions(request)) as session:
-        user = authenticated(session, token)
+        user = authenticated(request, session, token)
         e164 = optouts.add_opt_out(session, actor=user, number=body.phone, now=utcnow())
     return json_response(OptOutIn(phone=e164), 201)
 
@@ -480,6 +481,6 @@ def delete_opt_out(
     phone: Annotated[str, Path(max_length=40)],
 ) -> Response:
     with transaction(sessions(request)) as session:
-        user = authenticated(session, token)
+        user = authenticated(request, session, token)
         removed = optouts.remove_opt_out(session, actor=user, number=phone)
     return json_response(OptOutIn(phone=removed), 200)

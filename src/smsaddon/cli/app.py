@@ -8,39 +8,30 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from functools import cache
 from typing import NoReturn
 
 import typer
 from rich.console import Console
 from rich.text import Text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from smsaddon.catalog import Catalog, load_catalog
-from smsaddon.config import Settings, load_settings
-from smsaddon.db import make_engine, session_factory, transaction
+from smsaddon.config import load_settings
+from smsaddon.db import transaction
 from smsaddon.errors import ConfigError, DomainError
+from smsaddon.wiring import Services, build_services
 
 app = typer.Typer(no_args_is_help=True, help="smsaddon: the SMS add-on service.")
 console = Console(emoji=False, highlight=False)
 errors = Console(stderr=True, emoji=False, highlight=False)
 
 
-@dataclass(frozen=True)
-class Context:
-    settings: Settings
-    catalog: Catalog
-    sessions: sessionmaker[Session]
-
-
 @cache
-def context() -> Context:
-    """Settings, catalog and database, opened once per command."""
+def context() -> Services:
+    """The services (settings, catalog, database, gateway, reviewer, ...), built once per
+    command the way the web app builds them (see wiring.py)."""
     with reported_errors():
-        settings = load_settings()
-        catalog = load_catalog(settings.catalog_path)
-        return Context(settings, catalog, session_factory(make_engine(settings.database_url)))
+        return build_services(load_settings())
 
 
 @contextmanager

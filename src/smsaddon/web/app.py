@@ -10,11 +10,9 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from smsaddon import billing
 from smsaddon.api import install_api
-from smsaddon.catalog import load_catalog
 from smsaddon.config import Settings, load_settings
-from smsaddon.db import make_engine, session_factory
+from smsaddon.http.problems import install_error_handlers
 from smsaddon.web import pages
 from smsaddon.web.origin import AuditOrigin
 from smsaddon.web.rendering import render
@@ -26,18 +24,20 @@ from smsaddon.web.security import (
     is_fetch,
 )
 from smsaddon.web.throttle import LoginThrottle
+from smsaddon.wiring import Services, build_services
 
 STATIC = Path(__file__).parent / "static"
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or load_settings()
+def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
+    """The app over `services` (built from `settings` when not given: see wiring.py)."""
+    services = services or build_services(settings or load_settings())
+    settings = services.settings
     app = FastAPI(title="smsaddon", version="0.1.0")
-    app.state.settings = settings
-    app.state.catalog = load_catalog(settings.catalog_path)
-    app.state.engine = make_engine(settings.database_url)
-    app.state.sessions = session_factory(app.state.engine)
-    app.state.payments = billing.payment_provider(settings)
+    app.state.services = services
+    # Read-only aliases kept while callers move to `services` (see web/state.py).
+    app.state.settings, app.state.catalog = settings, services.catalog
+    app.state.engine, app.state.sessions = services.engine, services.sessions
     app.state.login_throttle = LoginThrottle()
 
     app.add_middleware(
@@ -54,11 +54,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/health", tags=["service"])
     def health() -> dict[str, str]:
-        return {"status": "ok", "catalog_version": app.state.catalog.version}
+        return {"status": "ok", "catalog_version": services.catalog.version}
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages.router)
-    install_api(app)  # the JSON API under /api/v1, its error format and /docs
+    install_api(app)  # the JSON API under /api/v1 and /docs
+    install_error_handlers(app)  # problem details under /api/, the page's own answer elsewhere
     return app
 
 

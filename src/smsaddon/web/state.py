@@ -1,4 +1,4 @@
-"""Typed access to what create_app keeps on app.state."""
+"""Typed access to what create_app keeps on app.state: the services (see wiring.py)."""
 
 from __future__ import annotations
 
@@ -10,24 +10,28 @@ from sqlalchemy.orm import Session, sessionmaker
 from smsaddon.billing import PaymentProvider
 from smsaddon.catalog import Catalog
 from smsaddon.config import Settings
+from smsaddon.http.unit import services
 from smsaddon.web.throttle import LoginThrottle
 
 
 def settings(request: Request) -> Settings:
-    return cast(Settings, request.app.state.settings)
+    return services(request).settings
 
 
 def catalog(request: Request) -> Catalog:
-    return cast(Catalog, request.app.state.catalog)
+    return services(request).catalog
 
 
 def sessions(request: Request) -> sessionmaker[Session]:
-    return cast(sessionmaker[Session], request.app.state.sessions)
+    return services(request).sessions
 
 
 def payments(request: Request) -> PaymentProvider:
-    return cast(PaymentProvider, request.app.state.payments)
+    return services(request).payments
 
 
 def login_throttle(request: Request) -> LoginThrottle:
     return cast(LoginThrottle, request.app.state.login_throttle)
+
+
+__all__ = ["catalog", "login_throttle", "payments", "services", "sessions", "settings"]

@@ -1,20 +1,17 @@
-"""Rate limiting per API token: a token bucket for each, kept in this process's memory.
+"""Rate limiting per API token (and per address for requests without a valid one): a token
+bucket for each, kept in this process's memory.
 
 Each token may make `burst` requests at once and `rate` requests a second on average. With
 several web processes each one limits on its own (a shared store would limit them together).
 Settings: SMSADDON_API_RATE (requests a second, default 20) and SMSADDON_API_BURST
-(default 40).
+(default 40), in `config.Settings`.
 """
 
 from __future__ import annotations
 
 import math
-import os
 import threading
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-
-from smsaddon.errors import ConfigError
 
 MAX_TRACKED = 100_000
 
@@ -45,24 +42,3 @@ class TokenBuckets:
         refill = self.burst / self.rate
         for key in [k for k, (_, at) in self._buckets.items() if now - at >= refill]:
             del self._buckets[key]
-
-
-def buckets_from_env(env: Mapping[str, str] | None = None) -> TokenBuckets:
-    env = os.environ if env is None else env
-    return TokenBuckets(
-        rate=_number(env, "SMSADDON_API_RATE", 20, 0.01, 1_000_000),
-        burst=int(_number(env, "SMSADDON_API_BURST", 40, 1, 1_000_000)),
-    )
-
-
-def _number(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
-    raw = env.get(name) or ""
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
-    if not low <= value <= high:
-        raise ConfigError(f"{name} must be between {low:g} and {high:g}, got {value:g}")
-    return value

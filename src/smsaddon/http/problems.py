@@ -1,20 +1,26 @@
 """Errors as RFC 9457 problem details (application/problem+json), each with a stable `code`.
 
-Every route of the API uses `ProblemRoute`, which turns what a request can raise (a domain
-error, a validation error, an HTTP error) into a problem response, so the API's error format
-never depends on the handlers the rest of the app registers. `problem_responses` documents
+`install_error_handlers(app)` turns what a request can raise (a domain error, a validation
+error, an HTTP error, an unexpected error) into a problem response under /api/ and into the
+page's own answer elsewhere. The exception passes through the request's unit of work first,
+which rolls back (see http/unit.py). `problem_responses` documents
 the problems an operation can answer with, one example per code, in the OpenAPI document.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Coroutine, Mapping
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
-from fastapi import Request, Response
+from fastapi import FastAPI, Request, Response
 from fastapi.dependencies.models import Dependant
 from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import (
+    http_exception_handler,
+    request_validation_exception_handler,
+)
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
@@ -155,45 +161,29 @@ def from_http_error(request: Request, exc: HTTPException) -> JSONResponse:
 
 
 class ProblemRoute(APIRoute):
-    """An API route whose every refusal is a problem response, and which refuses query
-    parameters it does not know or that are repeated (a misspelt filter would otherwise be
-    silently ignored)."""
+    """An API route that refuses query parameters it does not know or that are repeated (a
+    misspelt filter would otherwise be silently ignored). What it raises goes through the
+    request's unit of work (which rolls back) to the handlers `install_error_handlers` sets."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         known = _query_names(self.dependant)
 
         async def handle(request: Request) -> Response:
-            try:
-                names = [name for name, _ in request.query_params.multi_items()]
-                wrong = sorted(
-                    {name for name in names if name not in known or names.count(name) > 1}
+            names = [name for name, _ in request.query_params.multi_items()]
+            wrong = sorted({name for name in names if name not in known or names.count(name) > 1})
+            if wrong:
+                raise RequestValidationError(
+                    [
+                        {
+                            "loc": ("query", name),
+                            "type": "unknown_or_repeated_parameter",
+                            "msg": "Unknown query parameter, or given more than once",
+                        }
+                        for name in wrong
+                    ]
                 )
-                if wrong:
-                    raise RequestValidationError(
-                        [
-                            {
-                                "loc": ("query", name),
-                                "type": "unknown_or_repeated_parameter",
-                                "msg": "Unknown query parameter, or given more than once",
-                            }
-                            for name in wrong
-                        ]
-                    )
-                return await handler(request)
-            except DomainError as exc:
-                return from_domain_error(request, exc)
-            except RequestValidationError as exc:
-                return from_validation_error(request, exc)
-            except HTTPException as exc:
-                if exc.status_code == 400:  # a body that cannot be parsed at all
-                    return problem_response(
-                        status=422,
-                        code="validation_failed",
-                        detail="The request body cannot be read as JSON.",
-                        instance=request.url.path,
-                    )
-                return from_http_error(request, exc)
+            return await handler(request)
 
         return handle
 
@@ -203,6 +193,95 @@ def _query_names(dependant: Dependant) -> set[str]:
     for sub in dependant.dependencies:
         names |= _query_names(sub)
     return names
+
+
+# The error handlers of the whole app, by surface ---------------------------------------------
+
+API_PREFIX = "/api/"
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith(API_PREFIX)
+
+
+def page_problem(request: Request, error: DomainError) -> Response:
+    """A refused page request: an error inside the open modal for the page's own script, else
+    the error page; either says that nothing was changed when the request could change
+    something."""
+    from smsaddon.web.rendering import render
+    from smsaddon.web.security import SAFE_METHODS, is_fetch
+
+    title = PAGE_TITLES.get(error.status, "Not done")
+    message = error.message
+    if request.method not in SAFE_METHODS:
+        message = f"{message} Nothing was changed."
+    template = "_modal_error.html" if is_fetch(request) else "error.html"
+    return render(request, template, {"title": title, "message": message}, status_code=error.status)
+
+
+PAGE_TITLES = {403: "Not allowed", 404: "Not found", 409: "Not done", 410: "Too late"}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Domain, validation and HTTP errors, and unexpected ones: problem details under /api/,
+    the page's own error answer elsewhere. Register them after the app's own handlers."""
+    previous_http = app.exception_handlers.get(HTTPException, http_exception_handler)
+    previous_validation = app.exception_handlers.get(
+        RequestValidationError, request_validation_exception_handler
+    )
+
+    async def domain_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, DomainError)
+        if is_api(request):
+            return from_domain_error(request, exc)
+        return page_problem(request, exc)
+
+    async def validation_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        if is_api(request):
+            return from_validation_error(request, exc)
+        return await _call(previous_validation, request, exc)
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        if not is_api(request):
+            return await _call(previous_http, request, exc)
+        if exc.status_code == 400:  # a body that cannot be parsed at all
+            return problem_response(
+                status=422,
+                code="validation_failed",
+                detail="The request body cannot be read as JSON.",
+                instance=request.url.path,
+            )
+        return from_http_error(request, exc)
+
+    async def internal_error(request: Request, exc: Exception) -> Response:
+        # No stack trace, no exception text: those go to the server's log only.
+        if is_api(request):
+            return problem_response(
+                status=500,
+                code="internal_error",
+                detail="Something went wrong on our side; nothing you sent caused it. "
+                "Try again later.",
+                instance=request.url.path,
+            )
+        from smsaddon.web.rendering import render
+
+        context = {
+            "title": "Something went wrong",
+            "message": "Something went wrong on our side. Try again later.",
+        }
+        return render(request, "error.html", context, status_code=500)
+
+    app.add_exception_handler(DomainError, domain_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(Exception, internal_error)
+
+
+async def _call(handler: Callable[..., Any], request: Request, exc: Exception) -> Response:
+    response = handler(request, exc)
+    return cast(Response, await response if inspect.isawaitable(response) else response)
 
 
 # Documentation: one example per code --------------------------------------------------------
