@@ -41,8 +41,8 @@ def count(value: int, singular: str, plural: str | None = None) -> str:
 
 
 def percent(part: int, whole: int) -> str:
-    """percent(2, 3) == "67%" (whole percents); "–" of nothing."""
-    return format_percent(Decimal(part) / whole, locale=LOCALE) if whole else "–"
+    """percent(2, 3) == "67%" (whole percents); "—" of nothing."""
+    return format_percent(Decimal(part) / whole, locale=LOCALE) if whole else "—"
 
 
 def day(moment: datetime, zone: str = DEFAULT_ZONE) -> str:

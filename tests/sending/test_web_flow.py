@@ -18,7 +18,7 @@ def test_import_broadcast_deliver_and_stop(
 ) -> None:
     demo.buy("owner@demo.test")
     simulator = Simulator(SimulatorConfig(dlr_delay=0))
-    demo.app.state.gateway = simulator
+    demo.app.state.services.gateway = simulator
     worker = Worker(demo.sessions, simulator)
     first, second = daytime_numbers(demo.catalog, 2, utcnow())
     sign_in(page, demo, "owner@demo.test")

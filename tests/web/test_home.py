@@ -93,10 +93,11 @@ def test_a_lite_account_is_told_what_its_plan_needs(
     sign_in(page, demo, "lite@demo.test")
     expect(page.locator("#home-no-sms")).to_have_text(
         "Your Lite plan does not include SMS. Sending needs the Plus, Professional, or "
-        "Enterprise plan: upgrade your plan, then add SMS on Billing & Upgrade."
+        "Enterprise plan: upgrade your plan, then add SMS."
     )
     expect(page.locator("#home-setup-progress")).to_have_text("0 of 4 steps done")
-    expect(page.locator("#home-broadcasts-total")).to_have_text("No broadcasts yet. Compose one.")
+    broadcasts = page.locator("#home-broadcasts-total")
+    expect(broadcasts).to_have_text("No broadcasts yet: write the first one.")
     expect(page.locator("#home-replies-total")).to_have_text("No replies yet.")
 
 

@@ -4,14 +4,12 @@ nothing and hands the simulator nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 
 from smsaddon.accounts import find_account, user_by_email
 from smsaddon.db import transaction, utcnow
-from smsaddon.gateways import Simulator, SimulatorConfig
+from smsaddon.gateways import Capability, Simulator, SimulatorConfig
 from smsaddon.sms import messages, optouts
 from smsaddon.worker import Worker
 from tests.snapshots import snapshot
@@ -28,7 +26,7 @@ FORM = 'action="/messages/simulate-reply"'
 
 
 @pytest.fixture
-def simulator(demo: LiveServer) -> Iterator[Simulator]:
+def simulator(demo: LiveServer) -> Simulator:
     """Demo Co messaged OURS; Annual Co messaged THEIRS, and OURS before Demo Co did."""
     demo.buy(OWNER)
     demo.buy(ANNUAL)
@@ -43,9 +41,8 @@ def simulator(demo: LiveServer) -> Iterator[Simulator]:
                 now=utcnow(),
             )
     found = Simulator(SimulatorConfig(dlr_delay=0))
-    demo.app.state.gateway = found
-    yield found
-    del demo.app.state.gateway
+    demo.app.state.services.gateway = found
+    return found
 
 
 def reply(client: httpx.Client, phone: str, text: str = "STOP") -> httpx.Response:
@@ -124,9 +121,19 @@ def test_a_plain_user_neither_sees_the_form_nor_may_post_it(
     assert snapshot(demo.sessions) == before
 
 
+class NoReplies:
+    """A gateway that cannot be handed a reply (SMPP, say)."""
+
+    capabilities: frozenset[Capability] = frozenset()
+
+    def close(self) -> None:
+        pass
+
+
 def test_without_a_gateway_that_takes_replies_there_is_no_form(
     client: httpx.Client, demo: LiveServer
 ) -> None:
+    demo.app.state.services.gateway = NoReplies()
     sign_in_http(client, OWNER)
     assert FORM not in client.get("/messages").text
     before = snapshot(demo.sessions)

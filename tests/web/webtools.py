@@ -39,6 +39,7 @@ from smsaddon.credits.models import CreditGrant
 from smsaddon.db import transaction, utcnow
 from smsaddon.web.app import create_app
 from smsaddon.web.throttle import LoginThrottle
+from smsaddon.wiring import Services
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -90,16 +91,20 @@ class LiveServer:
     app: FastAPI
 
     @property
+    def services(self) -> Services:
+        return self.app.state.services  # type: ignore[no-any-return]
+
+    @property
     def sessions(self) -> sessionmaker[Session]:
-        return self.app.state.sessions  # type: ignore[no-any-return]
+        return self.services.sessions
 
     @property
     def catalog(self) -> Catalog:
-        return self.app.state.catalog  # type: ignore[no-any-return]
+        return self.services.catalog
 
     def reset(self) -> None:
         """An empty database with the demo data, and no sign-in failures counted."""
-        engine = self.app.state.engine
+        engine = self.services.engine
         tables = [t.name for t in reversed(models.Base.metadata.sorted_tables)]
         with engine.begin() as conn:
             if engine.dialect.name == "postgresql":
@@ -172,7 +177,7 @@ class LiveServer:
 
     def open_quote(self, email: str, bundle_credits: int | None = None) -> str:
         """A quote made through the services by `email` (the add-on, or a bundle change)."""
-        ttl = self.app.state.settings.quote_ttl_seconds
+        ttl = self.services.settings.quote_ttl_seconds
         with transaction(self.sessions) as session:
             actor = user_by_email(session, email)
             if bundle_credits is None:
@@ -199,7 +204,7 @@ class LiveServer:
                 actor=user_by_email(session, email),
                 quote_id=quote_id,
                 catalog=self.catalog,
-                payments=self.app.state.payments,
+                payments=self.services.payments,
                 now=utcnow(),
             )
 

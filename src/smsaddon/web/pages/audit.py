@@ -6,16 +6,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
 from smsaddon import audit, formatting
-from smsaddon.db import MAX_ID, transaction
-from smsaddon.errors import PermissionDenied
-from smsaddon.web import state
-from smsaddon.web.pages.getting_started import refused
-from smsaddon.web.rendering import render
-from smsaddon.web.security import signed_in_user
+from smsaddon.db import MAX_ID
+from smsaddon.http.unit import PageRead
 
 router = APIRouter()
 PAGE = 50
@@ -23,43 +19,34 @@ PAGE = 50
 
 @router.get("/audit", response_class=HTMLResponse)
 def audit_page(
-    request: Request,
+    unit: PageRead,
     action: Annotated[str, Query(max_length=60)] = "",
     user: Annotated[str, Query(max_length=12)] = "",
     since: Annotated[str, Query(alias="from", max_length=10)] = "",
     until: Annotated[str, Query(alias="to", max_length=10)] = "",
     before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> Response:
-    actor_id = int(user) if user.isdigit() and int(user) <= MAX_ID else None
-    filters = {"action": action, "user": user, "from": since, "to": until}
-    with transaction(state.sessions(request)) as session:
-        viewer = signed_in_user(request, session)
-        zone = viewer.account.time_zone
-        errors: dict[str, str] = {}
-        entries: list[audit.Entry] = []
-        try:
-            entries = audit.list_entries(
-                session,
-                actor=viewer,
-                action=action or None,
-                actor_user_id=actor_id,
-                since=_start_of("from", since, zone, errors),
-                until=_start_of("to", until, zone, errors, days_after=1),
-                before_id=before,
-                limit=PAGE + 1,
-            )
-        except PermissionDenied as error:
-            return refused(request, error)
-        context = {
-            "user": viewer,
-            "entries": [] if errors else entries[:PAGE],
-            "older": entries[PAGE - 1].id if len(entries) > PAGE and not errors else None,
-            "areas": audit.AREAS,
-            "people": viewer.account.users,
-            "filters": filters,
-            "errors": errors,
-        }
-        return render(request, "audit.html", context, status_code=422 if errors else 200)
+    zone = unit.user.account.time_zone
+    errors: dict[str, str] = {}
+    entries = audit.list_entries(
+        unit.session,
+        actor=unit.user,
+        action=action or None,
+        actor_user_id=int(user) if user.isdigit() and int(user) <= MAX_ID else None,
+        since=_start_of("from", since, zone, errors),
+        until=_start_of("to", until, zone, errors, days_after=1),
+        before_id=before,
+        limit=PAGE + 1,
+    )
+    context = {
+        "entries": [] if errors else entries[:PAGE],
+        "older": entries[PAGE - 1].id if len(entries) > PAGE and not errors else None,
+        "areas": audit.AREAS,
+        "people": unit.user.account.users,
+        "filters": {"action": action, "user": user, "from": since, "to": until},
+        "errors": errors,
+    }
+    return unit.render("audit.html", context, status_code=422 if errors else 200)
 
 
 LABELS = {"from": "From", "to": "To"}
