@@ -48,15 +48,15 @@ def send(
     try:
         with unit.session.begin_nested():
             when = _send_at(send_at, unit.user.account.time_zone, now) if send_at else None
+            what: dict[str, Any] = {
+                "actor": unit.user,
+                "body": text,
+                "catalog": catalog,
+                "now": now,
+            }
             if list_name:
                 result = messages.send_broadcast(
-                    unit.session,
-                    actor=unit.user,
-                    list_name=list_name,
-                    body=text,
-                    catalog=catalog,
-                    now=now,
-                    send_at=when,
+                    unit.session, list_name=list_name, send_at=when, **what
                 )
                 note = (
                     f"Broadcast to {list_name}: {count(result.queued, 'message')} queued, "
@@ -65,15 +65,7 @@ def send(
                 if result.blocked:
                     note += f" {number(sum(result.blocked.values()))} blocked (free)."
             else:
-                message = messages.send_message(
-                    unit.session,
-                    actor=unit.user,
-                    to=to,
-                    body=text,
-                    catalog=catalog,
-                    now=now,
-                    send_at=when,
-                )
+                message = messages.send_message(unit.session, to=to, send_at=when, **what)
                 note = (
                     f"Message to {message.to_e164} {message.status}: "
                     f"{count(message.credits, 'credit')} held."
