@@ -17,7 +17,7 @@ import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 
 from benchmarks.common import Row
-from smsaddon.sms.phones import PhoneNumber, clear_caches, normalize_many
+from smsaddon.phones import PhoneNumber, clear_caches, normalize_many
 
 REGIONS = ["US", "US", "US", "CA", "PR", "GB", "GG", "DE", "FR", "ES", "IT", "AU", "NZ", "IN"]
 REGIONS += ["BR", "MX", "JP", "RU", "KZ"]

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import Row
-from smsaddon.sms.segments import count_segments
+from smsaddon.segments import count_segments
 
 ORACLE_DIR = Path(__file__).resolve().parent.parent / "tests" / "oracle"
 CORPUS_SIZE = 5000

@@ -37,7 +37,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from smsaddon.errors import InvalidMessage
-from smsaddon.sms.segments import GSM_BASIC, GSM_EXTENSION, count_segments
+from smsaddon.segments import GSM_BASIC, GSM_EXTENSION, count_segments
 from tests.unit.test_segments import VECTORS
 
 ORACLE_DIR = Path(__file__).parent / "oracle"

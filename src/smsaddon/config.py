@@ -32,6 +32,8 @@ class Settings:
     api_burst: int = 40  # API requests at once per token (and per address without one)
     max_body_bytes: int = 10 * 1024 * 1024  # a larger request body is refused (413)
     trusted_proxies: frozenset[str] = frozenset()  # addresses whose X-Forwarded-For is believed
+    session_hours: int = 12  # a web session ends this long after sign-in, whatever happens
+    import_max_rows: int = 100_000  # rows one contact import may have
 
 
 @dataclass(frozen=True)
@@ -103,13 +105,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         host=env.get("SMSADDON_HOST") or "127.0.0.1",
         port=_int(env, "SMSADDON_PORT", 8000, 1, 65535),
         payment_provider=provider,
-        cookie_secure=_flag(env, "SMSADDON_COOKIE_SECURE"),
+        cookie_secure=_flag(env, "SMSADDON_COOKIE_SECURE", default=url.startswith("postgresql")),
         gateway=_gateway(env),
         review_delay_seconds=_optional_int(env, "SMSADDON_REVIEW_DELAY_SECONDS", 0, 30 * 86400),
         api_rate=_number(env, "SMSADDON_API_RATE", 20, 0.01, 1_000_000),
         api_burst=_int(env, "SMSADDON_API_BURST", 40, 1, 1_000_000),
         max_body_bytes=_int(env, "SMSADDON_MAX_BODY_BYTES", 10 * 1024 * 1024, 1024, 2**31),
         trusted_proxies=_addresses(env, "SMSADDON_TRUSTED_PROXIES"),
+        session_hours=_int(env, "SMSADDON_SESSION_HOURS", 12, 1, 24 * 30),
+        import_max_rows=_int(env, "SMSADDON_IMPORT_MAX_ROWS", 100_000, 1, 10_000_000),
     )
 
 
@@ -180,8 +184,8 @@ def _gateway(env: Mapping[str, str]) -> GatewaySettings:
     return settings
 
 
-def _flag(env: Mapping[str, str], name: str) -> bool:
-    raw = (env.get(name) or "false").strip().lower()
+def _flag(env: Mapping[str, str], name: str, default: bool = False) -> bool:
+    raw = (env.get(name) or str(default)).strip().lower()
     if raw not in ("true", "false", "1", "0", "yes", "no"):
         raise ConfigError(f"{name} must be true or false, got {raw!r}")
     return raw in ("true", "1", "yes")

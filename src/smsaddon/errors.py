@@ -88,11 +88,6 @@ class RegistrationRequired(DomainError):
     status = 403
 
 
-class OptedOut(DomainError):
-    code = "opted_out"
-    status = 422
-
-
 class AddonRequired(DomainError):
     """Sending needs the SMS add-on, active now."""
 

@@ -29,10 +29,6 @@ class Money:
         if other.currency != self.currency:
             raise ValueError(f"cannot combine {self.currency} with {other.currency}")
 
-    @classmethod
-    def zero(cls, currency: str) -> Money:
-        return cls(0, currency)
-
 
 def round_half_up(value: Fraction) -> int:
     """Round an exact fraction to the nearest integer, halves away from zero."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -84,7 +84,3 @@ def credit_period_at(anchor: datetime, moment: datetime) -> Period:
 
 def billing_period_at(anchor: datetime, interval: Interval, moment: datetime) -> Period:
     return period_at(anchor, interval.months, moment)
-
-
-def utc_seconds(delta: timedelta) -> int:
-    return int(delta.total_seconds())

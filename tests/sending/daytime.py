@@ -8,7 +8,7 @@ import phonenumbers
 from phonenumbers import PhoneNumberType
 
 from smsaddon.catalog import Catalog
-from smsaddon.sms.phones import PhoneNumber, normalize_many
+from smsaddon.phones import PhoneNumber, normalize_many
 from smsaddon.sms.quiet_hours import allowed, time_zones_for
 
 US = {"US", "PR", "GU", "VI", "AS", "MP", "UM", "CA"}

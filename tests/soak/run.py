@@ -133,6 +133,7 @@ def run(seconds: float, seed_value: int = 1) -> Counts:
         env = {
             **os.environ,
             "SMSADDON_DATABASE_URL": url,
+            "SMSADDON_SECRET_KEY": "soak-only-secret-key-0123456789",
             "SMSADDON_SIMULATOR_STORE": str(store),
             "SMSADDON_SIMULATOR_DLR_DELAY": "1",
             "SMSADDON_SIMULATOR_LATENCY_MS": "100",  # kills land mid-submission

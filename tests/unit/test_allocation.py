@@ -15,7 +15,6 @@ from smsaddon.credits.allocation import (
     Shortfall,
     allocate,
     allocate_many,
-    is_live,
     release,
     spending_order,
 )
@@ -100,13 +99,6 @@ def test_released_credits_return_while_their_bucket_lives() -> None:
 @pytest.mark.parametrize("now", [day(10), day(11)])
 def test_credits_released_after_their_bucket_expired_are_written_off(now: datetime) -> None:
     assert release(5, expires_at=day(10), now=now) == Release(returned=0, written_off=5)
-
-
-def test_a_bucket_is_live_from_its_start_until_just_before_its_expiry() -> None:
-    assert not is_live(day(1), day(10), day(0))
-    assert is_live(day(1), day(10), day(1))
-    assert is_live(day(1), day(10), day(10) - timedelta(microseconds=1))
-    assert not is_live(day(1), day(10), day(10))
 
 
 buckets_strategy = st.lists(

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from smsaddon.audit import Entry, sentence
+from smsaddon.audit import Action, Entry, sentence
 
 OLIVIA = "Olivia Owner"
 
@@ -117,3 +117,10 @@ def test_an_action_without_a_sentence_still_says_what_happened() -> None:
     assert sentence(entry("export.downloaded", "Contacts", {})) == (
         "Olivia Owner did export.downloaded: Contacts"
     )
+
+
+def test_every_action_is_said_as_its_own_sentence() -> None:
+    # Given an entry of each action, when said, then none falls back to the raw action name.
+    for action in Action:
+        said = sentence(entry(action, "Mia Member <member@demo.test>", {}))
+        assert said.startswith(f"{OLIVIA} ") and f"did {action}" not in said, action

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from smsaddon.errors import InvalidPhoneNumber, ValidationFailed
-from smsaddon.sms.phones import (
+from smsaddon.phones import (
     PhoneNumber,
     Rejected,
     normalize,

@@ -6,14 +6,12 @@ import pytest
 
 from smsaddon.catalog import Catalog
 from smsaddon.errors import InvalidMessage, UnsupportedCountry
-from smsaddon.sms.phones import Rejected
+from smsaddon.phones import Rejected
 from smsaddon.sms.pricing import (
     CountryCost,
     Estimate,
-    MessagePrice,
     Unsupported,
     estimate,
-    price_message,
     rate_for,
     supported_countries,
 )
@@ -74,16 +72,12 @@ def test_search_the_supported_countries(
 
 def test_price_of_one_message(catalog: Catalog) -> None:
     # 153 "]" take 3 segments; New Zealand costs 10 credits a segment.
-    assert price_message(catalog, "]" * 153, "NZ") == MessagePrice(
-        encoding="GSM-7",
-        units=306,
-        segments=3,
-        country="NZ",
-        credits_per_segment=10,
-        credits=30,
-    )
-    with pytest.raises(UnsupportedCountry):
-        price_message(catalog, "hi", "RU")
+    result = estimate(catalog, "]" * 153, ["+64 21 123 4567"])
+    assert (result.encoding, result.units, result.segments) == ("GSM-7", 306, 3)
+    assert result.countries == (CountryCost("NZ", "New Zealand", 1, 10, 30),)
+    assert result.total_credits == 30
+    russia = estimate(catalog, "hi", ["+7 912 345 67 89"])
+    assert (russia.total_credits, [u.region for u in russia.unsupported]) == (0, ["RU"])
 
 
 def test_estimate_per_country_with_invalid_and_unsupported_apart(catalog: Catalog) -> None:

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from smsaddon.errors import InvalidMessage
-from smsaddon.sms.segments import (
+from smsaddon.segments import (
     GSM_BASIC,
     GSM_EXTENSION,
     Culprit,

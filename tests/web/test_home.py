@@ -12,8 +12,8 @@ from smsaddon import compliance
 from smsaddon.accounts import user_by_email
 from smsaddon.db import transaction, utcnow
 from smsaddon.gateways import Simulator, SimulatorConfig
+from smsaddon.phones import normalize
 from smsaddon.sms import contacts, messages
-from smsaddon.sms.phones import normalize
 from smsaddon.worker import Worker
 from tests.compliance.test_validation import PROFILE
 from tests.sending.daytime import daytime_numbers

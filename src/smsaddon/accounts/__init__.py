@@ -1,6 +1,7 @@
 """Accounts, users, roles and permissions, passwords, API tokens."""
 
 from smsaddon.accounts.models import Account, ApiToken, Role, User
+from smsaddon.accounts.permissions import require_admin, require_purchaser
 from smsaddon.accounts.service import (
     add_user,
     authenticate,
@@ -8,8 +9,6 @@ from smsaddon.accounts.service import (
     find_account,
     get_user,
     hash_password,
-    require_admin,
-    require_purchaser,
     set_time_zone,
     user_by_email,
 )

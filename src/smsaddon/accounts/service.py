@@ -2,19 +2,19 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from smsaddon import audit
 from smsaddon.accounts.models import Account, Role, User
 from smsaddon.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from smsaddon.formatting import is_time_zone
 
 _hasher = PasswordHasher()
-# Verifying against this keeps an unknown email as slow as a wrong password.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 8
 
@@ -25,6 +25,13 @@ def hash_password(password: str) -> str:
             f"a password needs at least {MIN_PASSWORD} characters", field="password"
         )
     return _hasher.hash(password)
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verifying against this keeps an unknown email as slow as a wrong password (computed on
+    first use, not when the module is imported)."""
+    return _hasher.hash("not-a-real-password")
 
 
 def _normalize_email(email: str) -> str:
@@ -101,7 +108,7 @@ def authenticate(session: Session, *, email: str, password: str) -> User | None:
     """The user whose email and password these are, or None (no hint which part was wrong)."""
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        _hasher.verify(user.password_hash if user else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return None
     return user
@@ -128,19 +135,6 @@ def find_account(session: Session, name: str) -> Account:
     return account
 
 
-def require_purchaser(user: User) -> None:
-    if not user.may_purchase:
-        raise PermissionDenied(
-            "Only the Primary Admin and users with the billing permission can buy or change "
-            "the SMS add-on and credits. Ask your Primary Admin for the billing permission."
-        )
-
-
-def require_admin(user: User) -> None:
-    if not user.is_admin:
-        raise PermissionDenied("Only admins can do this. Ask an admin of your account.")
-
-
 def set_permissions(
     session: Session,
     *,
@@ -153,8 +147,6 @@ def set_permissions(
     """Make a user of the actor's account an admin or a user, and give or take the billing
     permission. Only the Primary Admin may; the Primary Admin's own role and permission are
     fixed (there is exactly one per account). A change is written to the audit log."""
-    from smsaddon import audit  # imported here: the audit log imports this module
-
     if actor.role != Role.PRIMARY_ADMIN:
         raise PermissionDenied(
             "Only the Primary Admin can change roles and the billing permission. "
@@ -190,10 +182,9 @@ def set_permissions(
         session,
         account_id=user.account_id,
         actor_user_id=actor.id,
-        action="user.permissions_changed",
+        action=audit.Action.USER_PERMISSIONS_CHANGED,
         subject=f"{user.name} <{user.email}>",
         details={"user_id": user.id, "email": user.email, "before": before, "after": after},
-        origin=audit.current_origin(),
         now=now,
     )
     return user
@@ -202,8 +193,6 @@ def set_permissions(
 def set_time_zone(session: Session, *, actor: User, time_zone: str, now: datetime) -> Account:
     """Set the account's time zone (an IANA name such as "America/New_York"), in which its
     people see every date and time. Only the Primary Admin may; a change is audited."""
-    from smsaddon import audit  # imported here: the audit log imports this module
-
     if actor.role != Role.PRIMARY_ADMIN:
         raise PermissionDenied("Only the Primary Admin can change the account's time zone.")
     time_zone = time_zone.strip()
@@ -222,10 +211,9 @@ def set_time_zone(session: Session, *, actor: User, time_zone: str, now: datetim
         session,
         account_id=account.id,
         actor_user_id=actor.id,
-        action="account.time_zone_changed",
+        action=audit.Action.ACCOUNT_TIME_ZONE_CHANGED,
         subject=account.name,
         details={"before": before, "after": time_zone},
-        origin=audit.current_origin(),
         now=now,
     )
     return account

@@ -47,10 +47,9 @@ def create_token(session: Session, *, user: User, name: str, now: datetime) -> t
         session,
         account_id=user.account_id,
         actor_user_id=user.id,
-        action="token.created",
+        action=audit.Action.TOKEN_CREATED,
         subject=f"API token {token.prefix}... ({name})",
         details={"token_id": token.id, "prefix": token.prefix, "name": name},
-        origin=audit.current_origin(),
         now=now,
     )
     return token, secret
@@ -97,10 +96,9 @@ def revoke_token(
             session,
             account_id=user.account_id,
             actor_user_id=user.id,
-            action="token.revoked",
+            action=audit.Action.TOKEN_REVOKED,
             subject=f"API token {token.prefix}... ({token.name})",
             details={"token_id": token.id, "prefix": token.prefix, "name": token.name},
-            origin=audit.current_origin(),
             now=now,
         )
     return token

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from smsaddon.audit.actions import Action
 from smsaddon.audit.service import Entry
 from smsaddon.formatting import count, money
 
@@ -76,26 +77,28 @@ def _registration(what: str) -> Callable[[Entry, dict[str, Any]], str]:
 
 
 _SENTENCES: dict[str, Callable[[Entry, dict[str, Any]], str]] = {
-    "account.time_zone_changed": lambda _e, d: (
+    Action.ACCOUNT_TIME_ZONE_CHANGED: lambda _e, d: (
         f"changed the account's time zone from {d.get('before')} to {d.get('after')}"
     ),
-    "purchase.confirmed": _purchase,
-    "credits.adjusted": _adjusted,
-    "token.created": _token("created"),
-    "token.revoked": _token("revoked"),
-    "user.permissions_changed": _permissions,
-    "profile.saved": lambda _e, d: f"saved the business profile of {d.get('business_name')}",
-    "number.provisioned": lambda _e, d: (
+    Action.PURCHASE_CONFIRMED: _purchase,
+    Action.CREDITS_ADJUSTED: _adjusted,
+    Action.TOKEN_CREATED: _token("created"),
+    Action.TOKEN_REVOKED: _token("revoked"),
+    Action.USER_PERMISSIONS_CHANGED: _permissions,
+    Action.USER_PASSWORD_CHANGED: lambda _e, _d: "changed their password",
+    Action.USER_PASSWORD_RESET: lambda e, _d: f"reset the password of {_person(e.subject)}",
+    Action.PROFILE_SAVED: lambda _e, d: f"saved the business profile of {d.get('business_name')}",
+    Action.NUMBER_PROVISIONED: lambda _e, d: (
         f"got the sender number {d.get('number')} ({d.get('country')})"
     ),
-    "registration.brand_saved": lambda _e, d: f"saved the 10DLC brand {d.get('legal_name')}",
-    "registration.campaign_saved": lambda _e, d: (
+    Action.REGISTRATION_BRAND_SAVED: lambda _e, d: f"saved the 10DLC brand {d.get('legal_name')}",
+    Action.REGISTRATION_CAMPAIGN_SAVED: lambda _e, d: (
         f"saved the 10DLC campaign ({d.get('use_case') or 'no use case yet'})"
     ),
-    "registration.submitted": lambda _e, d: (
+    Action.REGISTRATION_SUBMITTED: lambda _e, d: (
         f"submitted the 10DLC registration for review (submission {d.get('submission')})"
     ),
-    "registration.approved": _registration("approved the 10DLC registration"),
-    "registration.rejected": _registration("rejected the 10DLC registration"),
-    "registration.suspended": _registration("suspended the 10DLC campaign"),
+    Action.REGISTRATION_APPROVED: _registration("approved the 10DLC registration"),
+    Action.REGISTRATION_REJECTED: _registration("rejected the 10DLC registration"),
+    Action.REGISTRATION_SUSPENDED: _registration("suspended the 10DLC campaign"),
 }

@@ -93,7 +93,7 @@ def confirm(
         session,
         account_id=quote.account_id,
         actor_user_id=actor.id,
-        action="purchase.confirmed",
+        action=audit.Action.PURCHASE_CONFIRMED,
         subject=quote.description,
         details={
             "quote_id": quote.id,
@@ -103,7 +103,6 @@ def confirm(
             "currency": quote.currency,
             "credits_now": quote.credits_now,
         },
-        origin=audit.current_origin(),
         now=now,
     )
     return purchase

@@ -14,8 +14,8 @@ from rich.table import Table
 from smsaddon import formatting
 from smsaddon.cli.app import app, console, context, reported_errors
 from smsaddon.errors import InvalidMessage
+from smsaddon.segments import CONCATENATED, SINGLE, Analysis, analyze, count_segments
 from smsaddon.sms.pricing import supported_countries
-from smsaddon.sms.segments import CONCATENATED, SINGLE, Analysis, analyze, count_segments
 
 CAP = typer.Option(None, "--segment-cap", min=1, help="Segment cap (default: the catalog's).")
 

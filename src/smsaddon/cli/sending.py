@@ -20,8 +20,8 @@ from smsaddon.cli.output import Column, emit_json_lines, safe, table
 from smsaddon.db import utcnow
 from smsaddon.formatting import count, number, short_moment
 from smsaddon.gateways import Inbound, make_gateway
+from smsaddon.phones import normalize
 from smsaddon.sms import contacts, messages, sending
-from smsaddon.sms.phones import normalize
 from smsaddon.worker import Worker
 
 contacts_app = typer.Typer(no_args_is_help=True, help="Contacts and lists.")

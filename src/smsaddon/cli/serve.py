@@ -9,8 +9,9 @@ import typer
 import uvicorn
 
 from smsaddon import compliance
-from smsaddon.cli.app import app, context, reported_errors
+from smsaddon.cli.app import app, context, fail, reported_errors
 from smsaddon.cli.sending import LEASE
+from smsaddon.config import INSECURE_DEV_KEY, Settings
 from smsaddon.gateways import make_gateway
 from smsaddon.migrate import upgrade
 from smsaddon.worker import Worker
@@ -29,6 +30,7 @@ def serve(
     from smsaddon.web.app import create_app  # the web stack loads only for this command
 
     settings = context().settings
+    _refuse_the_development_key(settings)
     upgrade(settings.database_url)
     web = create_app(settings)
     stop = threading.Event()
@@ -57,3 +59,14 @@ def serve(
         if runner is not None:
             runner.join(timeout=10)
             gateway.close()
+
+
+def _refuse_the_development_key(settings: Settings) -> None:
+    """Cookies signed with the shipped key can be forged by anyone: in production (secure
+    cookies or PostgreSQL) the key must be set."""
+    if settings.secret_key != INSECURE_DEV_KEY:
+        return
+    if settings.database_url.startswith("postgresql"):
+        fail("SMSADDON_SECRET_KEY must be set when the database is PostgreSQL")
+    if settings.cookie_secure:
+        fail("SMSADDON_SECRET_KEY must be set when SMSADDON_COOKIE_SECURE is true")

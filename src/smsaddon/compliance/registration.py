@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from smsaddon import audit
 from smsaddon.accounts.models import User
-from smsaddon.accounts.service import require_admin
+from smsaddon.accounts.permissions import require_admin
 from smsaddon.compliance.models import Brand, Campaign, Status
 from smsaddon.compliance.review import Decision, Reviewer, Submission
 from smsaddon.compliance.validation import (
@@ -208,7 +208,7 @@ def _write_brand(
         session,
         actor.account_id,
         actor.id,
-        "registration.brand_saved",
+        audit.Action.REGISTRATION_BRAND_SAVED,
         "10DLC brand",
         {"status": brand.status, "legal_name": brand.legal_name},
         now,
@@ -236,7 +236,7 @@ def _write_campaign(
         session,
         actor.account_id,
         actor.id,
-        "registration.campaign_saved",
+        audit.Action.REGISTRATION_CAMPAIGN_SAVED,
         "10DLC campaign",
         {"status": campaign.status, "use_case": campaign.use_case},
         now,
@@ -272,7 +272,7 @@ def submit(session: Session, *, actor: User, now: datetime) -> RegistrationStatu
         session,
         account_id,
         actor.id,
-        "registration.submitted",
+        audit.Action.REGISTRATION_SUBMITTED,
         "10DLC registration",
         {"submission": campaign.submissions, "brand_status": brand.status},
         now,
@@ -298,7 +298,7 @@ def approve(
         session,
         account_id,
         actor_user_id,
-        "registration.approved",
+        audit.Action.REGISTRATION_APPROVED,
         "10DLC registration",
         {"submission": campaign.submissions},
         now,
@@ -327,7 +327,7 @@ def reject(
         session,
         account_id,
         actor_user_id,
-        "registration.rejected",
+        audit.Action.REGISTRATION_REJECTED,
         "10DLC registration",
         {"submission": campaign.submissions, "reason": reason},
         now,
@@ -360,7 +360,7 @@ def suspend(
         session,
         account_id,
         actor_user_id,
-        "registration.suspended",
+        audit.Action.REGISTRATION_SUSPENDED,
         "10DLC campaign",
         {"reason": reason},
         now,
@@ -526,7 +526,7 @@ def _record(
     session: Session,
     account_id: int,
     actor_user_id: int | None,
-    action: str,
+    action: audit.Action,
     subject: str,
     details: dict[str, object],
     now: datetime,
@@ -539,6 +539,6 @@ def _record(
         action=action,
         subject=subject,
         details=details,
-        origin=origin or audit.current_origin(),
+        origin=origin,
         now=now,
     )

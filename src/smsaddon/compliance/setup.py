@@ -13,13 +13,13 @@ from sqlalchemy.orm import Session
 
 from smsaddon import audit
 from smsaddon.accounts.models import User
-from smsaddon.accounts.service import require_admin
+from smsaddon.accounts.permissions import require_admin
 from smsaddon.compliance.models import BusinessProfile, SenderNumber, Status
 from smsaddon.compliance.numbers import NumberProvider
 from smsaddon.compliance.registration import get_brand, registration_status
 from smsaddon.compliance.validation import BrandFields, ProfileFields, check_profile, refuse
 from smsaddon.errors import Conflict, InvalidPhoneNumber
-from smsaddon.sms.phones import normalize
+from smsaddon.phones import normalize
 
 
 @dataclass(frozen=True)
@@ -61,10 +61,9 @@ def save_profile(
         session,
         account_id=actor.account_id,
         actor_user_id=actor.id,
-        action="profile.saved",
+        action=audit.Action.PROFILE_SAVED,
         subject="Business profile",
         details={"business_name": profile.business_name},
-        origin=audit.current_origin(),
         now=now,
     )
     return profile
@@ -108,10 +107,9 @@ def provision_number(
         session,
         account_id=actor.account_id,
         actor_user_id=actor.id,
-        action="number.provisioned",
+        action=audit.Action.NUMBER_PROVISIONED,
         subject=f"Sender number {e164}",
         details={"number": e164, "country": country, "provider": provider.name},
-        origin=audit.current_origin(),
         now=now,
     )
     return number

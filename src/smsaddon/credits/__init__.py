@@ -3,7 +3,8 @@
 Services take the caller's session (or a Core connection) first and never commit. Every change
 is an append-only CreditEntry; every operation applies at most once. They write with plain SQL
 (see `smsaddon.sql`), not through the ORM: the CreditGrant/CreditHold/CreditEntry objects they
-return are snapshots in no session, and ledger rows an ORM session loaded earlier are not refreshed.
+return are snapshots in no session, and ledger rows an ORM session loaded earlier are not
+refreshed.
 The rules themselves (spending order, splits, write-offs) are pure functions in `allocation`.
 """
 

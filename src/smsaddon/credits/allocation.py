@@ -41,10 +41,6 @@ class Shortfall(Exception):
         self.available = available
 
 
-def is_live(starts_at: datetime, expires_at: datetime, now: datetime) -> bool:
-    return starts_at <= now < expires_at
-
-
 def spending_order(buckets: Iterable[Bucket]) -> list[Bucket]:
     """The buckets with free credits, soonest expiry first, then oldest."""
     return sorted((b for b in buckets if b.free > 0), key=lambda b: (b.expires_at, b.id))

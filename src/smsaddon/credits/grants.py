@@ -305,10 +305,9 @@ def adjust(
             conn,
             account_id=account_id,
             actor_user_id=actor_user_id,
-            action="credits.adjusted",
+            action=audit.Action.CREDITS_ADJUSTED,
             subject=f"{credits:+,} credits",
             details={"credits": credits, "reason": reason, "key": adjustment_key},
-            origin=audit.current_origin(),
             now=now,
         )
         return _entries(conn, adjustment_id)

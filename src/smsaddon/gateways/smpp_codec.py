@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from smsaddon.sms.segments import GSM7, GSM_BASIC, encoding_of, split_parts
+from smsaddon.segments import GSM7, GSM_BASIC, encoding_of, split_parts
 
 DATA_CODING = {"GSM-7": 0x00, "UCS-2": 0x08}
 UDHI = 0x40

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from smsaddon import sql
 from smsaddon.errors import Conflict, NotFound, ValidationFailed
+from smsaddon.phones import PhoneNumber, Rejected, normalize, normalize_many
 from smsaddon.sms.models import Contact, ContactList, ContactListMember
-from smsaddon.sms.phones import PhoneNumber, Rejected, normalize, normalize_many
 from smsaddon.sms.quiet_hours import time_zones_for
 
 NUMBER_COLUMNS = ("phone", "number", "mobile")

@@ -30,6 +30,8 @@ from smsaddon.errors import (
     RegistrationRequired,
     ValidationFailed,
 )
+from smsaddon.phones import PhoneNumber, normalize, normalize_many
+from smsaddon.segments import count_segments
 from smsaddon.sms import pricing
 from smsaddon.sms.contacts import get_list
 from smsaddon.sms.models import (
@@ -42,10 +44,8 @@ from smsaddon.sms.models import (
     hold_ref,
 )
 from smsaddon.sms.optouts import is_opted_out
-from smsaddon.sms.phones import PhoneNumber, normalize, normalize_many
 from smsaddon.sms.pricing import Estimate, rate_for
 from smsaddon.sms.quiet_hours import next_allowed, time_zones_for
-from smsaddon.sms.segments import count_segments
 
 OPTED_OUT = "The recipient opted out (replied STOP): nothing was sent or charged."
 LIST_GROUPS = sql.Statement("""

@@ -17,8 +17,8 @@ from smsaddon import credits, sql
 from smsaddon.accounts import User, require_admin
 from smsaddon.db import insert_ignoring_conflicts
 from smsaddon.errors import NotFound
+from smsaddon.phones import normalize
 from smsaddon.sms.models import OptOut, hold_ref
-from smsaddon.sms.phones import normalize
 
 STOP_WORDS = frozenset(
     {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}

@@ -17,20 +17,8 @@ from dataclasses import dataclass, field
 
 from smsaddon.catalog import Catalog, Country
 from smsaddon.errors import UnsupportedCountry
-from smsaddon.sms.phones import PhoneNumber, Rejected, normalize_many, region_name
-from smsaddon.sms.segments import Encoding, count_segments
-
-
-@dataclass(frozen=True)
-class MessagePrice:
-    """The price of one text to one country."""
-
-    encoding: Encoding
-    units: int
-    segments: int
-    country: str
-    credits_per_segment: int
-    credits: int
+from smsaddon.phones import PhoneNumber, Rejected, normalize_many, region_name
+from smsaddon.segments import Encoding, count_segments
 
 
 @dataclass(frozen=True)
@@ -79,22 +67,6 @@ def rate_for(catalog: Catalog, region: str) -> Country:
             region=region,
         )
     return country
-
-
-def price_message(
-    catalog: Catalog, text: str, region: str, *, segment_cap: int | None = None
-) -> MessagePrice:
-    """Credits for one text to one number of `region`. `segment_cap` None: the catalog's."""
-    country = rate_for(catalog, region)
-    count = count_segments(text, segment_cap=_cap(catalog, segment_cap))
-    return MessagePrice(
-        encoding=count.encoding,
-        units=count.units,
-        segments=count.segments,
-        country=country.code,
-        credits_per_segment=country.credits_per_segment,
-        credits=count.segments * country.credits_per_segment,
-    )
 
 
 def supported_countries(catalog: Catalog, query: str | None = None) -> list[Country]:

@@ -19,8 +19,8 @@ from smsaddon import credits, formatting
 from smsaddon.errors import DomainError, InsufficientCredits, InvalidMessage, ValidationFailed
 from smsaddon.formatting import count, number
 from smsaddon.http.unit import PageRead, PageUnit, PageWrite
+from smsaddon.segments import analyze
 from smsaddon.sms import contacts, messages
-from smsaddon.sms.segments import analyze
 from smsaddon.web.pages.forms import field_of, form_status
 
 router = APIRouter()

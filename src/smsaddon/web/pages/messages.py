@@ -12,10 +12,10 @@ from sqlalchemy import select
 from smsaddon.errors import Conflict, InvalidPhoneNumber, PermissionDenied, ValidationFailed
 from smsaddon.gateways import Capability
 from smsaddon.http.unit import PageRead, PageUnit
+from smsaddon.phones import normalize
 from smsaddon.sms import messages
 from smsaddon.sms.models import STATUSES, Kind, Message
 from smsaddon.sms.optouts import keyword_of
-from smsaddon.sms.phones import normalize
 from smsaddon.web.pages.forms import field_of
 
 router = APIRouter()
