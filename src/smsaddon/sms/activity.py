@@ -85,3 +85,11 @@ def recent_replies(
         .limit(limit)
     ).all()
     return list(found), int(total or 0)
+
+
+def count_messages(session: Session, *, account_id: int, status: str | None = None) -> int:
+    """How many messages the account has (with `status`, when given)."""
+    query = select(func.count()).select_from(Message).where(Message.account_id == account_id)
+    if status is not None:
+        query = query.where(Message.status == status)
+    return int(session.scalar(query) or 0)

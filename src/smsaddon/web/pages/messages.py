@@ -9,11 +9,12 @@ from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
+from smsaddon.db import MAX_ID
 from smsaddon.errors import Conflict, InvalidPhoneNumber, PermissionDenied, ValidationFailed
 from smsaddon.gateways import Capability
 from smsaddon.http.unit import PageRead, PageUnit
 from smsaddon.phones import normalize
-from smsaddon.sms import messages
+from smsaddon.sms import activity, messages
 from smsaddon.sms.models import STATUSES, Kind, Message
 from smsaddon.sms.optouts import keyword_of
 from smsaddon.web.pages.forms import field_of
@@ -23,8 +24,12 @@ PAGE = 100
 
 
 @router.get("/messages", response_class=HTMLResponse)
-def messages_page(unit: PageRead, status: Annotated[str, Query(max_length=20)] = "") -> Response:
-    return _page(unit, status=status)
+def messages_page(
+    unit: PageRead,
+    status: Annotated[str, Query(max_length=20)] = "",
+    before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+) -> Response:
+    return _page(unit, status=status, before=before)
 
 
 @router.post("/messages/simulate-reply")
@@ -82,18 +87,24 @@ def _page(
     unit: PageUnit,
     *,
     status: str = "",
+    before: int | None = None,
     reply: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
+    session, account_id, only = unit.session, unit.user.account_id, status or None
     found = messages.list_messages(
-        unit.session, account_id=unit.user.account_id, status=status or None, limit=PAGE
+        session, account_id=account_id, status=only, before_id=before, limit=PAGE + 1
     )
     context = {
-        "messages": found,
+        "messages": found[:PAGE],
+        "older": found[PAGE - 1].id if len(found) > PAGE else None,
+        "total": activity.count_messages(
+            unit.session, account_id=account_id, status=status or None
+        ),
         "status": status,
         "statuses": STATUSES,
-        "busy": any(m.status in ("queued", "sending", "sent") for m in found),
+        "busy": any(m.status in ("queued", "sending", "sent") for m in found[:PAGE]),
         "simulator": unit.user.is_admin and unit.services.can(Capability.INJECT_INBOUND),
         "reply": reply or {"text": "STOP"},
         "errors": errors or {},

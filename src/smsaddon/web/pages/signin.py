@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from smsaddon.accounts import authenticate
-from smsaddon.db import transaction, utcnow
+from smsaddon.db import read_only, transaction, utcnow
 from smsaddon.web import state
 from smsaddon.web.rendering import render
 from smsaddon.web.security import (
@@ -27,7 +27,7 @@ WRONG_CREDENTIALS = "The email or password is incorrect. Check both and try agai
 
 @router.get("/signin", response_class=HTMLResponse)
 def signin_form(request: Request, next: str | None = None) -> Response:
-    with transaction(state.sessions(request)) as session:
+    with read_only(state.sessions(request)) as session:
         if current_user(request, session) is not None:
             return RedirectResponse(safe_next(next), status_code=303)
     notice = "You are signed out." if request.query_params.get("signed_out") else None
