@@ -93,27 +93,63 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 READONLY = "smsaddon_readonly"  # the execution option that marks a read-only transaction
-_sqlite_writers: WeakKeyDictionary[Engine, threading.Lock] = WeakKeyDictionary()
 
 
-def _writer_lock(factory: sessionmaker[Session]) -> AbstractContextManager[object]:
-    """SQLite has one writer at a time; threads of one process queue here, in order, rather
-    than in SQLite's busy handler, which sleeps up to 100 ms between tries. A plain lock, not
-    a reentrant one: a request's unit of work may begin in one thread and end in another."""
+class WriterLock:
+    """SQLite has one writer at a time; threads of one process queue here rather than in
+    SQLite's busy handler, which sleeps up to 100 ms between tries.
+
+    Its holder is a thread (which may open a transaction inside its own, as tests do) or a
+    request's unit of work, which begins in one thread and may end in another."""
+
+    def __init__(self) -> None:
+        self._free = threading.Condition()
+        self._holder: object = None
+        self._depth = 0
+
+    @contextmanager
+    def held(self, holder: object) -> Iterator[None]:
+        with self._free:
+            while self._holder is not None and self._holder != holder:
+                self._free.wait()
+            self._holder = holder
+            self._depth += 1
+        try:
+            yield
+        finally:
+            with self._free:
+                self._depth -= 1
+                if self._depth == 0:
+                    self._holder = None
+                    self._free.notify()
+
+
+_sqlite_writers: WeakKeyDictionary[Engine, WriterLock] = WeakKeyDictionary()
+_sqlite_writers_guard = threading.Lock()
+
+
+def _writer_lock(factory: sessionmaker[Session], holder: object) -> AbstractContextManager[None]:
     bind = factory.kw.get("bind")
     if not isinstance(bind, Engine) or bind.dialect.name != "sqlite":
         return nullcontext()
-    return _sqlite_writers.setdefault(bind, threading.Lock())
+    with _sqlite_writers_guard:
+        lock = _sqlite_writers.setdefault(bind, WriterLock())
+    return lock.held(holder)
 
 
 @contextmanager
-def transaction(factory: sessionmaker[Session], *, readonly: bool = False) -> Iterator[Session]:
+def transaction(
+    factory: sessionmaker[Session], *, readonly: bool = False, holder: object = None
+) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any exception.
 
     `readonly=True` for a unit that only reads: on SQLite it takes neither the writer lock nor
-    `BEGIN IMMEDIATE`; on PostgreSQL the transaction is READ ONLY, so a write in it fails."""
+    `BEGIN IMMEDIATE`; on PostgreSQL the transaction is READ ONLY, so a write in it fails.
+    `holder`: who holds the SQLite writer lock (default: this thread); a request's unit of
+    work passes itself, since it may end in another thread than the one it began in."""
     if not readonly:
-        with _writer_lock(factory), factory() as session, session.begin():
+        owner = threading.get_ident() if holder is None else holder
+        with _writer_lock(factory, owner), factory() as session, session.begin():
             yield session
         return
     with factory() as session, session.begin():

@@ -6,9 +6,10 @@ Each step is its own transaction: the claim (the intent to submit, committed bef
 network call, see `sms.sending`), the record of the answers, the reports received. A
 record that fails on a dropped database connection is tried again (the answers are in
 memory) until it commits or the lease runs out; after that the message's outcome is unknown
-and the next claim fails it rather than sending it twice. Reports and inbound messages are
-acknowledged to the gateway only after their transaction committed, so a failure there loses
-nothing: the gateway hands them out again.
+and it is never sent twice: the next claim asks the gateway about it if its ids were written
+while the batch went on and the gateway can be asked (SMPP `query_sm`), or fails it.
+Reports and inbound messages are acknowledged to the gateway only after their transaction
+committed, so a failure there loses nothing: the gateway hands them out again.
 """
 
 from __future__ import annotations
@@ -18,15 +19,24 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from typing import cast
 
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from smsaddon import compliance
 from smsaddon.db import transaction, utcnow
-from smsaddon.gateways.base import Gateway, GatewayUnavailable, Outbound, SubmitResult
+from smsaddon.gateways.base import (
+    Accepted,
+    Capability,
+    Gateway,
+    GatewayUnavailable,
+    Outbound,
+    Queryable,
+    SubmitResult,
+)
 from smsaddon.sms import sending
 from smsaddon.sms.sending import Claimed
 
@@ -63,27 +73,66 @@ class Worker:
     def send_batch(self) -> int:
         with transaction(self.sessions) as session:
             claim = sending.claim(
-                session, worker=self.name, now=self.clock(), limit=self.batch_size, lease=self.lease
+                session,
+                worker=self.name,
+                now=self.clock(),
+                limit=self.batch_size,
+                lease=self.lease,
+                resolve=self._can_query,
             )
+        resolved = self._resolve(claim.unresolved)
         if not claim.messages:
-            return claim.settled
+            return claim.settled + resolved
         with transaction(self.sessions) as session:  # the STOP barrier, again, just before
             stopped = sending.opted_out_among(session, messages=claim.messages)
         results = self._submit([m for m in claim.messages if m.id not in stopped])
         held = [m for m in claim.messages if m.id in stopped]
         self._commit(lambda s: sending.record(s, results=results, now=self.clock(), stopped=held))
-        return claim.settled + len(claim.messages)
+        return claim.settled + resolved + len(claim.messages)
+
+    @property
+    def _can_query(self) -> bool:
+        return Capability.QUERY_STATUS in self.gateway.capabilities
 
     def _submit(self, messages: list[Claimed]) -> list[tuple[Claimed, SubmitResult]]:
         if not messages:
             return []
         outbound = [Outbound(m.key, m.to, m.body) for m in messages]
+        ids = {m.key: m.id for m in messages}
+
+        def note(accepted: Sequence[Accepted]) -> None:
+            """Ids learned while the batch goes on, written at once (see `resolve`)."""
+            try:
+                with transaction(self.sessions) as session:
+                    sending.note_accepted(session, accepted=[(ids[a.key], a) for a in accepted])
+            except RETRY_DB as exc:  # the batch's record writes them anyway
+                log.warning("could not write the ids accepted so far: %s", exc)
+
         try:
-            answers = self.gateway.submit(outbound, now=self.clock())
+            answers = self.gateway.submit(
+                outbound, now=self.clock(), accepted=note if self._can_query else None
+            )
         except GatewayUnavailable as exc:
             log.warning("gateway unavailable: %s", exc)
             answers = [exc.refusal(m.key) for m in outbound]
         return list(zip(messages, answers, strict=True))
+
+    def _resolve(self, unresolved: list[tuple[Claimed, tuple[str, ...]]]) -> int:
+        """Ask the carrier about messages whose outcome is unknown and whose ids are known,
+        and record what it says; when it cannot be asked now, they are asked about again
+        when their new lease runs out."""
+        if not unresolved:
+            return 0
+        try:
+            states = cast(Queryable, self.gateway).query(
+                [gid for _, ids in unresolved for gid in ids], now=self.clock()
+            )
+        except GatewayUnavailable as exc:
+            log.warning("cannot ask the gateway about unknown outcomes: %s", exc)
+            return 0
+        found = [(m, {gid: states[gid] for gid in ids}) for m, ids in unresolved]
+        self._commit(lambda s: sending.resolve(s, found=found, now=self.clock()))
+        return len(unresolved)
 
     def collect(self) -> int:
         """Apply the reports and inbound messages the gateway has, then acknowledge them."""

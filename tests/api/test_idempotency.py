@@ -44,10 +44,27 @@ def test_a_retried_confirm_replays_the_first_response(api: Api) -> None:
     first = api.post(path, key="confirm-1")
     assert first.status_code == 200
     before = snapshot(api.sessions)
-    again = api.post(path, key="confirm-1", who="billing@demo.test")  # same account
+    again = api.post(path, key="confirm-1")
     assert (again.status_code, again.content) == (200, first.content)
     assert snapshot(api.sessions) == before
     assert (count(api, Purchase), count(api, Invoice)) == (1, 1)
+
+
+def test_another_user_of_the_account_cannot_replay_a_key(api: Api) -> None:
+    """The fingerprint includes the user: a member without the billing permission is refused
+    before any replay, and a user with it gets 422, not the owner's response."""
+    quote = api.quote()
+    path = f"{QUOTES}/{quote['id']}/confirm"
+    assert api.post(path, key="confirm-1").status_code == 200
+    before = snapshot(api.sessions)
+    member = api.post(path, key="confirm-1", who="member@demo.test")
+    assert member.status_code == 403
+    assert member.json()["code"] == "permission_denied"
+    billing = api.post(path, key="confirm-1", who="billing@demo.test")
+    assert billing.status_code == 422
+    assert billing.json()["code"] == "idempotency_key_reused"
+    assert "idempotent-replayed" not in billing.headers
+    assert snapshot(api.sessions) == before
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -33,11 +34,14 @@ LISTINGS = [
 ]
 # A cell Rich cut short ends in "…" at a border.
 CUT = re.compile(r"…\s*[│┃]")
-HOSTILE = "\x1b[31mred\x1b[0m [link=https://evil.test]click[/link] [/]"
+MARKUP = "[link=https://evil.test]click[/link] [/]"
+HOSTILE = "\x1b[31mred\x1b[0m " + MARKUP
+ESC = "\\u001b[31mred\\u001b[0m"  # as the audit details keep it (JSON)
 
 
 class Cli:
     def __init__(self, database: Path) -> None:
+        self.database = database
         self.env = {**os.environ, "SMSADDON_DATABASE_URL": f"sqlite:///{database}"}
 
     def __call__(self, *args: str, columns: int = 80) -> subprocess.CompletedProcess[str]:
@@ -97,13 +101,22 @@ def test_the_audit_log_reads_as_sentences(cli: Cli) -> None:
 
 
 def test_text_people_typed_is_printed_as_typed(cli: Cli) -> None:
-    created = cli("tokens", "create", "--email", OWNER, "--name", HOSTILE)
+    # A name with a control character is refused now; one stored before that (here written
+    # straight into the database) is still printed as typed, its codes as escapes.
+    refused = cli("tokens", "create", "--email", OWNER, "--name", HOSTILE)
+    assert refused.returncode == 1
+    assert "error: The name has a character that cannot be stored: U+001B" in refused.stderr
+    created = cli("tokens", "create", "--email", OWNER, "--name", MARKUP)
     assert created.returncode == 0, created.stderr
+    with sqlite3.connect(cli.database) as conn:
+        conn.execute("UPDATE api_tokens SET name = ? WHERE name = 'Zapier'", (HOSTILE,))
+        conn.execute("UPDATE audit_entries SET details = replace(details, 'Zapier', ?)", (ESC,))
     for args in (("tokens", "list", "--email", OWNER), ("audit", "--account", "Demo Co")):
         result = cli(*args, columns=300)  # a row a line
         assert result.returncode == 0, result.stderr
         assert "\x1b" not in result.stdout  # no terminal code from a name reaches the screen
-        assert "\\x1b[31mred\\x1b[0m [link=https://evil.test]click[/link] [/]" in result.stdout
+        assert MARKUP in result.stdout
+        assert "\\x1b[31mred\\x1b[0m" in result.stdout
 
 
 @pytest.mark.parametrize(

@@ -39,7 +39,7 @@ OWNER, BILLING, MEMBER, OTHER = (
 def api(engine: Engine, db: sessionmaker[Session], catalog: Catalog) -> Iterator[Api]:
     tokens = seed_with_tokens(db, catalog)
     app = make_app(engine)
-    app.state.reviewer = compliance.SimulatedReviewer()  # the operator decides
+    app.state.services.reviewer = compliance.SimulatedReviewer()  # the operator decides
     with TestClient(app) as client:
         yield Api(app, client, db, catalog, tokens)
     app.state.engine.dispose()

@@ -326,15 +326,17 @@ def test_without_a_delay_the_reviewer_leaves_the_decision_to_the_operator(demo: 
     assert demo.status().status == "submitted"
 
 
-def test_the_reviewer_comes_from_the_environment() -> None:
+def test_the_reviewer_comes_from_the_settings() -> None:
+    from smsaddon.config import load_settings
     from smsaddon.errors import ConfigError
+    from smsaddon.wiring import build_services
 
-    assert compliance.reviewer_from_env({}).delay is None
-    reviewer = compliance.reviewer_from_env({"SMSADDON_REVIEW_DELAY_SECONDS": "90"})
-    assert reviewer.delay == timedelta(seconds=90)
+    assert build_services(load_settings({})).reviewer == compliance.SimulatedReviewer()
+    reviewer = build_services(load_settings({"SMSADDON_REVIEW_DELAY_SECONDS": "90"})).reviewer
+    assert reviewer == compliance.SimulatedReviewer(delay=timedelta(seconds=90))
     for bad in ("soon", "-1"):
         with pytest.raises(ConfigError, match="SMSADDON_REVIEW_DELAY_SECONDS"):
-            compliance.reviewer_from_env({"SMSADDON_REVIEW_DELAY_SECONDS": bad})
+            load_settings({"SMSADDON_REVIEW_DELAY_SECONDS": bad})
 
 
 def test_the_worker_applies_the_reviewers_decision_once_it_is_due(demo: Demo) -> None:

@@ -4,6 +4,7 @@ reads without the writer lock and without writes, the caller resolved once."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -176,6 +177,13 @@ def page_routes(api: Api) -> None:
     api.app.include_router(router)
 
 
+@pytest.fixture
+def https(api: Api) -> Iterator[TestClient]:
+    """A client over https, which secure cookies (the default on PostgreSQL) need."""
+    with TestClient(api.app, base_url="https://testserver") as client:
+        yield client
+
+
 def sign_in(client: TestClient, email: str) -> None:
     found = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/signin").text)
     assert found
@@ -183,31 +191,33 @@ def sign_in(client: TestClient, email: str) -> None:
     assert client.post("/signin", data=form, follow_redirects=False).status_code == 303
 
 
-def test_a_page_unit_needs_a_signed_in_user(api: Api, page_routes: None) -> None:
-    response = api.client.get("/_probe/page", follow_redirects=False)
+def test_a_page_unit_needs_a_signed_in_user(api: Api, https: TestClient, page_routes: None) -> None:
+    response = https.get("/_probe/page", follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"] == "/signin?next=/_probe/page"
 
 
-def test_a_page_unit_renders_for_its_user(api: Api, page_routes: None) -> None:
-    sign_in(api.client, "member@demo.test")
-    response = api.client.get("/_probe/page")
+def test_a_page_unit_renders_for_its_user(api: Api, https: TestClient, page_routes: None) -> None:
+    sign_in(https, "member@demo.test")
+    response = https.get("/_probe/page")
     assert response.status_code == 200
     assert "member@demo.test" in response.text
 
 
-def test_a_refused_page_step_rolls_back_and_says_so(api: Api, page_routes: None) -> None:
-    sign_in(api.client, "owner@demo.test")
-    found = re.search(r'name="csrf-token" content="([^"]+)"', api.client.get("/_probe/page").text)
+def test_a_refused_page_step_rolls_back_and_says_so(
+    api: Api, https: TestClient, page_routes: None
+) -> None:
+    sign_in(https, "owner@demo.test")
+    found = re.search(r'name="csrf-token" content="([^"]+)"', https.get("/_probe/page").text)
     assert found
     fetch = {"X-CSRF-Token": found.group(1), "X-Requested-With": "fetch"}
-    raised = api.client.post("/_probe/refuse", headers=fetch)
+    raised = https.post("/_probe/refuse", headers=fetch)
     assert raised.status_code == 409
     assert '<p class="error" role="alert">Refused after a write. Nothing was changed.</p>' in (
         raised.text
     )
     form = {"X-CSRF-Token": found.group(1)}
-    returned = api.client.post("/_probe/refused", headers=form, follow_redirects=False)
+    returned = https.post("/_probe/refused", headers=form, follow_redirects=False)
     assert returned.status_code == 303
     assert returned.headers["location"] == "/contacts"
     assert count_contacts(api) == 0

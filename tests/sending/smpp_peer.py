@@ -1,8 +1,9 @@
 """A small SMPP 3.4 server on 127.0.0.1 for tests, on raw sockets (independent of smpplib):
 binds (or refuses them), answers submit_sm with an id and then a delivery receipt (or refuses
-chosen ones as throttled), answers enquire_link, can drop the connection after a given number
-of submit_sm (without answering the last), and sends a deliver_sm again on the next bind until
-it is answered with deliver_sm_resp."""
+chosen ones as throttled), answers query_sm for the ids it gave, answers enquire_link, can
+drop the connection after a given number of submit_sm (without answering the last), and
+sends a deliver_sm again (same body, a new sequence) on the next bind until it is answered
+with deliver_sm_resp (which it can lose)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ DELIVER_SM, DELIVER_SM_RESP = 0x00000005, 0x80000005
 THROTTLED = 0x00000058
 ENQUIRE_LINK, ENQUIRE_LINK_RESP = 0x00000015, 0x80000015
 UNBIND, UNBIND_RESP = 0x00000006, 0x80000006
+QUERY_SM, QUERY_SM_RESP = 0x00000003, 0x80000003
+QUERY_FAILED = 0x00000067
 
 
 @dataclass
@@ -47,6 +50,10 @@ class Peer:
     most_waiting: int = 0  # the most submit_sm that waited for an answer at once
     _waiting: list[tuple[int, Submitted]] = field(default_factory=list)
     answered: list[int] = field(default_factory=list)  # sequences of deliver_sm_resp received
+    lose_answers: int = 0  # this many deliver_sm_resp are lost: the connection drops instead
+    query_state: int = 2  # the message_state query_sm gets for an id it gave (2: DELIVERED)
+    forget: bool = False  # query_sm fails for every id (the SMSC does not know them)
+    queries: list[str] = field(default_factory=list)  # ids asked about with query_sm
     _unanswered: dict[int, bytes] = field(default_factory=dict)  # sequence -> deliver_sm body
     _sock: socket.socket | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -118,11 +125,21 @@ class Peer:
                     sequence += 1
                     self._deliver(conn, sequence, again)
             elif command == DELIVER_SM_RESP:
+                if self.lose_answers:  # never arrived: sent again on the next bind
+                    self.lose_answers -= 1
+                    return
                 self.answered.append(seq)
                 self._unanswered.pop(seq, None)
             elif command == ENQUIRE_LINK:
                 self.enquire_links += 1
                 conn.sendall(_frame(ENQUIRE_LINK_RESP, 0, seq, b""))
+            elif command == QUERY_SM:
+                message_id, _ = _cstring(body)
+                self.queries.append(message_id)
+                known = not self.forget and message_id in {s.message_id for s in self.submitted}
+                state = bytes((self.query_state if known else 0, 0))
+                answer = message_id.encode() + b"\x00\x00" + state
+                conn.sendall(_frame(QUERY_SM_RESP, 0 if known else QUERY_FAILED, seq, answer))
             elif command == UNBIND:
                 conn.sendall(_frame(UNBIND_RESP, 0, seq, b""))
                 return

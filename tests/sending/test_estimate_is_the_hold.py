@@ -65,10 +65,13 @@ def test_the_estimate_is_what_the_broadcast_holds(
         shown = None  # over the segment cap: the send refuses it too
     rows = io.StringIO()
     csv.writer(rows).writerows([["phone"], *([n] for n in numbers)])
-    with transaction(world.sessions) as s:
-        contacts.import_csv(
-            s, account_id=account_id, data=rows.getvalue(), now=world.clock(), list_name=name
-        )
+    contacts.import_csv(
+        world.sessions,
+        account_id=account_id,
+        data=rows.getvalue(),
+        now=world.clock(),
+        list_name=name,
+    )
     available = world.balance().available
     try:
         held = world.broadcast(name, body=text).credits

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from smsaddon.db import transaction
-from smsaddon.sms import optouts
-from smsaddon.sms.models import Kind, Message, OptOut
+from smsaddon.gateways import Inbound
+from smsaddon.sms import optouts, sending
+from smsaddon.sms.models import InboundMessage, Kind, Message, OptOut
 from smsaddon.sms.quiet_hours import allowed, next_allowed, time_zones_for
 from tests.sending.conftest import GB, NOW, Sending
 from tests.snapshots import snapshot
@@ -125,3 +126,31 @@ def test_a_message_at_a_set_time_waits_until_then(world: Sending) -> None:
     assert message.due_at == later
     world.worker().drain()
     assert world.message(message.id).status == "queued"
+
+
+def test_a_repeated_gateway_id_is_a_redelivery_only_when_it_is_the_last_and_recent(
+    world: Sending,
+) -> None:
+    """Given inbound ids derived from the text (SMPP: the same for every STOP from a number),
+    then STOP, START, STOP opts out, in, and out again; the last STOP sent again within
+    REDELIVERY is not recorded again, but the same text after REDELIVERY is a new message."""
+    world.send(GB)
+    world.worker().drain()
+
+    def receive(body: str, seconds: float) -> bool:
+        at = NOW + timedelta(seconds=seconds)
+        inbound = Inbound(f"smpp-{body}", GB, "+15005550006", body, at)
+        with transaction(world.sessions) as session:
+            return sending.receive(session, inbound=inbound, now=world.clock()) is not None
+
+    assert receive("STOP", 0) and _opted_out(world)
+    assert receive("START", 60) and not _opted_out(world)
+    assert receive("STOP", 120) and _opted_out(world)
+    assert not receive("STOP", 180)  # sent again: not recorded, not answered
+    assert receive("STOP", 120 + sending.REDELIVERY.total_seconds() + 1)
+    with transaction(world.sessions) as session:
+        bodies = list(session.scalars(select(InboundMessage.body).order_by(InboundMessage.id)))
+    assert bodies == ["STOP", "START", "STOP", "STOP"]
+    assert [m.body for m in _replies(world)] == [optouts.STOP_REPLY, optouts.START_REPLY] + [
+        optouts.STOP_REPLY
+    ] * 2

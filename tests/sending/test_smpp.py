@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,13 +19,24 @@ from sqlalchemy import select
 from smsaddon import models
 from smsaddon.catalog import Catalog
 from smsaddon.db import make_engine, transaction
-from smsaddon.gateways import Accepted, GatewayUnavailable, Outbound, Refused, StatusReport
+from smsaddon.gateways import (
+    Accepted,
+    Capability,
+    GatewayUnavailable,
+    Inbound,
+    OnAccepted,
+    Outbound,
+    Refused,
+    StatusReport,
+    SubmitResult,
+)
 from smsaddon.gateways.smpp import LOST, SmppConfig, SmppGateway, reference_of
 from smsaddon.gateways.smpp_codec import gsm7_text, parse_receipt
 from smsaddon.sms import sending
-from smsaddon.sms.models import PendingReport
+from smsaddon.sms.models import InboundMessage, Message, PendingReport
+from smsaddon.sms.optouts import HELP_REPLY
 from smsaddon.worker import Worker
-from tests.sending.conftest import GB, Sending
+from tests.sending.conftest import GB, IE, Sending
 from tests.sending.smpp_peer import Peer
 
 NOW = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
@@ -262,6 +273,61 @@ def test_enquire_link_when_idle_and_inbound_messages(peer: Peer) -> None:
     gateway.close()
 
 
+def _inbound(gateway: SmppGateway) -> list[Inbound]:
+    """Collect until an inbound message came (not acknowledged), or 5 s passed."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        found = gateway.collect(now=NOW).inbound
+        if found:
+            return found
+        time.sleep(0.02)
+    return []
+
+
+def test_a_redelivered_inbound_message_keeps_its_id(peer: Peer) -> None:
+    """Given an inbound message not answered on one bind, when the SMSC sends it again on the
+    next (a new sequence number), then it has the same id; another text has another id."""
+    first = _gateway(peer)
+    first.collect(now=NOW)  # binds
+    peer.send_inbound("447400123456", "HELP")
+    [before] = _inbound(first)
+    first.close()
+    again = _gateway(peer)
+    [after] = _inbound(again)
+    assert after.gateway_id == before.gateway_id and after.receipt != before.receipt
+    assert (after.from_e164, after.body) == ("+447400123456", "HELP")
+    again.ack([after.receipt], now=NOW)
+    peer.send_inbound("447400123456", "INFO")
+    [other] = _inbound(again)
+    assert other.gateway_id != before.gateway_id
+    again.close()
+
+
+def test_an_inbound_message_whose_answer_was_lost_is_answered_once(
+    peer: Peer, world: Sending
+) -> None:
+    """Given a HELP committed whose deliver_sm_resp is lost (the connection drops), when the
+    SMSC sends it again after the worker binds again, then it is recorded and answered once."""
+    message = world.send(GB)
+    gateway = _gateway(peer)
+    worker = Worker(world.sessions, gateway, clock=world.clock)
+    worker.collect()  # binds
+    peer.lose_answers = 1
+    peer.send_inbound(GB.lstrip("+"), "HELP")
+    deadline = time.monotonic() + 10
+    while len(peer.binds) < 2 or peer.unanswered():  # committed, lost, bound again, sent again
+        assert time.monotonic() < deadline, "the SMSC never got its answer"
+        worker.collect()
+        time.sleep(0.02)
+    assert len(peer.answered) == 1
+    with transaction(world.sessions) as s:
+        inbound = list(s.scalars(select(InboundMessage.body)))
+        replies = list(s.scalars(select(Message.body).where(Message.kind == "reply")))
+    assert inbound == ["HELP"] and replies == [HELP_REPLY]
+    assert world.message(message.id).status == "queued"
+    gateway.close()
+
+
 def test_an_unreachable_smsc_is_unavailable() -> None:
     gateway = SmppGateway(SmppConfig(host="127.0.0.1", port=1, system_id="x", password="y"))
     with pytest.raises(GatewayUnavailable):
@@ -309,6 +375,118 @@ def test_a_reclaimed_message_is_never_resent_through_smpp(peer: Peer, world: Sen
     assert world.hold(message.id).state == "released"  # type: ignore[union-attr]
     assert peer.submitted == []
     gateway.close()
+
+
+class Killed(Exception):
+    """The worker process dies here."""
+
+
+class DiesAfterSubmit(SmppGateway):
+    """SMPP whose worker dies once the batch was submitted, before recording it."""
+
+    def submit(
+        self, batch: Sequence[Outbound], *, now: datetime, accepted: OnAccepted | None = None
+    ) -> list[SubmitResult]:
+        super().submit(batch, now=now, accepted=accepted)
+        raise Killed
+
+
+def _die_mid_batch(peer: Peer, world: Sending) -> tuple[int, int]:
+    """Two messages claimed by a worker with a 5 s lease: the SMSC takes the first (its id
+    written while the batch goes on), drops the connection on the second; the worker dies."""
+    first, second = world.send(GB), world.send(IE)
+    peer.drop_after = 2
+    config = _gateway(peer, window=1, journal_every=0).config
+    dead = Worker(
+        world.sessions, DiesAfterSubmit(config), clock=world.clock, lease=timedelta(seconds=5)
+    )
+    with pytest.raises(Killed):
+        dead.send_batch()
+    assert [m.status for m in (world.message(first.id), world.message(second.id))] == [
+        "sending",
+        "sending",
+    ]
+    assert world.gateway_ids(first.id) == ["peer-1"] and world.gateway_ids(second.id) == []
+    return first.id, second.id
+
+
+def test_an_unknown_outcome_is_resolved_by_asking_the_smsc(peer: Peer, world: Sending) -> None:
+    """Given a worker that died after the SMSC took a message (its id written) and while it
+    sent another (no id), then the first is asked about with query_sm: the SMSC has it, so it
+    is sent and charged, and its receipt, stored while its outcome was unknown, delivers it;
+    the second fails as unknown and is released; neither is submitted again."""
+    first, second = _die_mid_batch(peer, world)
+    peer.query_state = 1  # ENROUTE: the receipt tells the rest
+    gateway = _gateway(peer)
+    worker = Worker(world.sessions, gateway, clock=world.clock)
+    deadline = time.monotonic() + 10
+    while not _pending(world):  # the receipt, sent again on the new bind, waits
+        assert time.monotonic() < deadline, "the receipt never came again"
+        worker.collect()
+        time.sleep(0.02)
+    assert world.message(first).status == "sending" and _pending(world) == ["peer-1"]
+    world.clock.advance(6)  # the dead worker's lease runs out
+    worker.drain()
+    done = world.message(first)
+    assert (done.status, done.reason) == ("delivered", None)
+    assert world.hold(first).state == "captured"  # type: ignore[union-attr]
+    failed = world.message(second)
+    assert (failed.status, failed.reason) == ("failed", sending.UNKNOWN_OUTCOME)
+    assert world.hold(second).state == "released"  # type: ignore[union-attr]
+    assert peer.queries == ["peer-1"] and _pending(world) == []
+    assert [s.destination for s in peer.submitted] == [GB.lstrip("+")]
+    assert world.invariants() == []
+    gateway.close()
+
+
+def test_an_id_the_smsc_does_not_know_fails_and_releases(peer: Peer, world: Sending) -> None:
+    first, _ = _die_mid_batch(peer, world)
+    peer.forget = True
+    world.clock.advance(6)
+    gateway = _gateway(peer)
+    Worker(world.sessions, gateway, clock=world.clock).send_batch()
+    done = world.message(first)
+    assert (done.status, done.reason) == ("failed", sending.NOT_WITH_CARRIER)
+    assert world.hold(first).state == "released"  # type: ignore[union-attr]
+    assert peer.queries == ["peer-1"] and len(peer.submitted) == 1
+    gateway.close()
+
+
+def test_an_smsc_that_cannot_be_asked_leaves_the_outcome_open(peer: Peer, world: Sending) -> None:
+    """Given the SMSC unreachable when the outcome is to be resolved, then the message stays
+    `sending` under a new lease (nothing charged, released or resent), and is asked about
+    when that lease runs out."""
+    first, _ = _die_mid_batch(peer, world)
+    world.clock.advance(6)
+    peer.refuse_binds = 0x0000000D  # bind failed
+    gateway = _gateway(peer, bind_backoff=0)
+    worker = Worker(world.sessions, gateway, clock=world.clock, lease=timedelta(seconds=5))
+    worker.send_batch()
+    assert world.message(first).status == "sending"
+    assert world.hold(first).state == "open"  # type: ignore[union-attr]
+    peer.refuse_binds = 0
+    world.clock.advance(6)
+    worker.send_batch()
+    assert world.message(first).status == "delivered" and peer.queries == ["peer-1"]
+    gateway.close()
+
+
+def test_query_sm_tells_the_state_of_each_id(peer: Peer) -> None:
+    gateway = _gateway(peer)
+    assert Capability.QUERY_STATUS in gateway.capabilities
+    gateway.submit([Outbound("m1", "+447400123456", "Hi")], now=NOW)
+    states = gateway.query(["peer-1", "nobody-knows"], now=NOW)
+    assert states == {"peer-1": "delivered", "nobody-knows": "unknown"}
+    peer.query_state = 5  # UNDELIVERABLE
+    assert gateway.query(["peer-1"], now=NOW) == {"peer-1": "undelivered"}
+    peer.query_state = 1  # ENROUTE
+    assert gateway.query(["peer-1"], now=NOW) == {"peer-1": "with_carrier"}
+    gateway.close()
+
+
+def _pending(world: Sending) -> list[str]:
+    with transaction(world.sessions) as s:
+        return list(s.scalars(select(PendingReport.gateway_id)))
 
 
 @pytest.mark.parametrize("once", [False, True])

@@ -15,6 +15,7 @@ from smsaddon.db import session_factory, transaction
 from smsaddon.gateways import (
     Capability,
     Collected,
+    OnAccepted,
     Outbound,
     Simulator,
     SimulatorConfig,
@@ -39,7 +40,9 @@ class Counting:
         self.by_worker: Counter[int] = Counter()
         self.lock = threading.Lock()
 
-    def submit(self, batch: Sequence[Outbound], *, now: datetime) -> list[SubmitResult]:
+    def submit(
+        self, batch: Sequence[Outbound], *, now: datetime, accepted: OnAccepted | None = None
+    ) -> list[SubmitResult]:
         with self.lock:
             self.counts.update(m.key for m in batch)
             self.by_worker[threading.get_ident()] += len(batch)

@@ -105,3 +105,39 @@ def test_a_killed_worker_loses_and_duplicates_nothing(tmp_path: Path, catalog: C
         # The carrier delivered the batch whose answer was lost: its reports are kept.
         assert s.scalar(select(func.count()).select_from(PendingReport)) == BATCH
     engine.dispose()
+
+
+def test_worker_once_ends_on_sigterm_after_the_batch_in_hand(
+    tmp_path: Path, catalog: Catalog
+) -> None:
+    """Given `smsaddon worker --once` with three batches due, when SIGTERM comes while its
+    first submission is with the carrier (held there by the pause hook), then it records that
+    batch, applies its reports and ends with status 0, leaving the rest queued."""
+    url = f"sqlite:///{tmp_path / 'once.db'}"
+    engine = make_engine(url)
+    models.Base.metadata.create_all(engine)
+    sessions = session_factory(engine)
+    now = utcnow()
+    world = seeded_world(sessions, catalog, now, 100_000)
+    world.add_list("everyone", daytime_numbers(catalog, 3 * BATCH, now))
+    assert world.broadcast("everyone").queued == 3 * BATCH
+    pause, reached = tmp_path / "pause", tmp_path / "pause.reached"
+    pause.write_text("1")
+    env = {
+        **os.environ,
+        "SMSADDON_DATABASE_URL": url,
+        "SMSADDON_SIMULATOR_STORE": str(tmp_path / "carrier.db"),
+        "SMSADDON_SIMULATOR_PAUSE": str(pause),
+        "SMSADDON_SIMULATOR_DLR_DELAY": "0",
+    }
+    worker = _worker(env, "--once")
+    deadline = time.monotonic() + 120
+    while not reached.exists():
+        assert worker.poll() is None, worker.stderr.read() if worker.stderr else ""
+        assert time.monotonic() < deadline, "the worker never reached its first submission"
+        time.sleep(0.02)
+    worker.send_signal(signal.SIGTERM)
+    pause.unlink()
+    assert worker.wait(timeout=120) == 0, worker.stderr.read() if worker.stderr else ""
+    assert _counts(sessions) == Counter({"delivered": BATCH, "queued": 2 * BATCH})
+    engine.dispose()

@@ -88,13 +88,10 @@ class Sending:
     def add_list(self, name: str, numbers: list[str], account: str = "Demo Co") -> None:
         data = "phone,name\n" + "".join(f"{n},Person {i}\n" for i, n in enumerate(numbers))
         with transaction(self.sessions) as s:
-            contacts.import_csv(
-                s,
-                account_id=find_account(s, account).id,
-                data=data,
-                now=self.clock(),
-                list_name=name,
-            )
+            account_id = find_account(s, account).id
+        contacts.import_csv(
+            self.sessions, account_id=account_id, data=data, now=self.clock(), list_name=name
+        )
 
     def gateway_ids(self, message_id: int) -> list[str]:
         with transaction(self.sessions) as s:

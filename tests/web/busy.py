@@ -54,11 +54,13 @@ def make_busy(server: LiveServer) -> None:
                 session, account_id=owner.account_id, catalog=server.catalog, now=now
             ).period_end,
         )
-        rows = [*daytime, *US_NUMBERS]
-        csv = "phone,name\n" + "".join(f"{n},Customer number {i}\n" for i, n in enumerate(rows))
-        contacts.import_csv(
-            session, account_id=owner.account_id, data=csv, now=now, list_name="Spring sale"
-        )
+    rows = [*daytime, *US_NUMBERS]
+    csv = "phone,name\n" + "".join(f"{n},Customer number {i}\n" for i, n in enumerate(rows))
+    contacts.import_csv(
+        server.sessions, account_id=owner.account_id, data=csv, now=now, list_name="Spring sale"
+    )
+    with transaction(server.sessions) as session:
+        owner = user_by_email(session, OWNER)
         optouts.add_opt_out(session, actor=owner, number=daytime[-1], now=now)
         messages.send_broadcast(
             session,

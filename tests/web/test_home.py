@@ -40,10 +40,12 @@ def test_home_shows_credits_setup_broadcasts_and_replies_in_exact_figures(
         compliance.provision_number(
             session, actor=owner, provider=compliance.SimulatedPool(), country="US", now=now
         )
-        rows = "".join(f"{n}\n" for n in (ann, bob, cat, US_NUMBER))
-        contacts.import_csv(
-            session, account_id=owner.account_id, data=f"phone\n{rows}", now=now, list_name="Club"
-        )
+    rows = "".join(f"{n}\n" for n in (ann, bob, cat, US_NUMBER))
+    contacts.import_csv(
+        demo.sessions, account_id=owner.account_id, data=f"phone\n{rows}", now=now, list_name="Club"
+    )
+    with transaction(demo.sessions) as session:
+        owner = user_by_email(session, OWNER)
         messages.send_broadcast(
             session,
             actor=owner,

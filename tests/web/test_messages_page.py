@@ -21,12 +21,13 @@ def test_messages_page_through_the_history_with_the_total(
     demo.buy(OWNER)
     demo.buy(OWNER, bundle_credits=1000)
     numbers = [f"+4474001{n:05d}" for n in range(101)]
+    account_id = demo.user(OWNER).account_id
+    csv = "phone\n" + "\n".join(numbers)
+    contacts.import_csv(
+        demo.sessions, account_id=account_id, data=csv, now=utcnow(), list_name="All"
+    )
     with transaction(demo.sessions) as session:
         owner = user_by_email(session, OWNER)
-        csv = "phone\n" + "\n".join(numbers)
-        contacts.import_csv(
-            session, account_id=owner.account_id, data=csv, now=utcnow(), list_name="All"
-        )
         messages.send_broadcast(
             session, actor=owner, list_name="All", body="Hi", catalog=demo.catalog, now=utcnow()
         )

@@ -235,6 +235,7 @@ def test_forged_posts_by_others_are_refused(client: httpx.Client, demo: LiveServ
     client.cookies.clear()
     sign_in_http(client, "owner@demo.test")
     good = csrf_token(client, "/settings/users")
+    before = snapshot(demo.sessions)  # signing in writes its session and counts the attempt
     for path, form, status in [
         (f"/settings/users/{annual_id}/permissions", {"can_bill": "false"}, 404),
         (f"/settings/users/{demo.user('owner@demo.test').id}/permissions", {"role": "admin"}, 409),

@@ -38,7 +38,6 @@ from smsaddon.config import load_settings
 from smsaddon.credits.models import CreditGrant
 from smsaddon.db import transaction, utcnow
 from smsaddon.web.app import create_app
-from smsaddon.web.throttle import LoginThrottle
 from smsaddon.wiring import Services
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -114,8 +113,6 @@ class LiveServer:
                     conn.execute(text(f"DELETE FROM {table}"))
         with transaction(self.sessions) as session:
             seed(session, password=PASSWORD, catalog=self.catalog, now=utcnow())
-        throttle: LoginThrottle = self.app.state.login_throttle
-        throttle.reset()
 
     def user(self, email: str) -> User:
         with transaction(self.sessions) as session:

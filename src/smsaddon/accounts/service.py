@@ -13,18 +13,28 @@ from smsaddon import audit
 from smsaddon.accounts.models import Account, Role, User
 from smsaddon.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from smsaddon.formatting import is_time_zone
+from smsaddon.text import checked
 
 _hasher = PasswordHasher()
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 8
+MAX_PASSWORD = 1000
 
 
-def hash_password(password: str) -> str:
+def hash_password(password: str, *, field: str = "password") -> str:
     if len(password) < MIN_PASSWORD:
-        raise ValidationFailed(
-            f"a password needs at least {MIN_PASSWORD} characters", field="password"
-        )
+        raise ValidationFailed(f"a password needs at least {MIN_PASSWORD} characters", field=field)
+    if len(password) > MAX_PASSWORD:
+        raise ValidationFailed(f"a password has at most {MAX_PASSWORD:,} characters", field=field)
     return _hasher.hash(password)
+
+
+def password_matches(user: User | None, password: str) -> bool:
+    """Whether `password` is the user's; as slow for no user as for a wrong password."""
+    try:
+        return bool(_hasher.verify(user.password_hash if user else _dummy_hash(), password))
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 @cache
@@ -35,7 +45,7 @@ def _dummy_hash() -> str:
 
 
 def _normalize_email(email: str) -> str:
-    email = email.strip().lower()
+    email = checked(email, field="email", max_length=320).lower()
     if not EMAIL.match(email):
         raise ValidationFailed(f"{email!r} is not an email address", field="email")
     return email
@@ -51,7 +61,7 @@ def create_account(
     now: datetime,
 ) -> Account:
     """A new account with its Primary Admin."""
-    name = name.strip()
+    name = checked(name, field="name", max_length=200)
     if not name:
         raise ValidationFailed("an account needs a name", field="name")
     if session.scalar(select(Account.id).where(func.lower(Account.name) == name.lower())):
@@ -93,7 +103,7 @@ def add_user(
     user = User(
         account_id=account_id,
         email=email,
-        name=name.strip() or email,
+        name=checked(name, field="name", max_length=200) or email,
         password_hash=hash_password(password),
         role=role,
         can_bill=can_bill,
@@ -107,11 +117,7 @@ def add_user(
 def authenticate(session: Session, *, email: str, password: str) -> User | None:
     """The user whose email and password these are, or None (no hint which part was wrong)."""
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
-    try:
-        _hasher.verify(user.password_hash if user else _dummy_hash(), password)
-    except (VerificationError, InvalidHashError):
-        return None
-    return user
+    return user if password_matches(user, password) and user is not None else None
 
 
 def get_user(session: Session, user_id: int) -> User:

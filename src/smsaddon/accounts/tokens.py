@@ -11,12 +11,13 @@ import hashlib
 import secrets
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from smsaddon import audit
 from smsaddon.accounts.models import ApiToken, User
 from smsaddon.errors import Conflict, NotFound, ValidationFailed
+from smsaddon.text import checked
 
 TOKEN_PREFIX = "sms_"
 PREFIX_LENGTH = len(TOKEN_PREFIX) + 8  # "sms_" and 8 random characters: shown in lists
@@ -27,11 +28,27 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+MAX_ACTIVE_TOKENS = 20  # per user: a leaked script cannot mint tokens without end
+
+
 def create_token(session: Session, *, user: User, name: str, now: datetime) -> tuple[ApiToken, str]:
     """A new token for `user`: the stored row and the token itself (shown once, never again)."""
-    name = name.strip()
+    name = checked(name, field="name")
     if not name or len(name) > MAX_NAME:
         raise ValidationFailed(f"a token needs a name of 1 to {MAX_NAME} characters", field="name")
+    # The user's row, locked, orders concurrent creations: the cap holds under a race.
+    session.execute(select(User.id).where(User.id == user.id).with_for_update())
+    active = session.scalar(
+        select(func.count())
+        .select_from(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    )
+    if (active or 0) >= MAX_ACTIVE_TOKENS:
+        raise Conflict(
+            f"You have {MAX_ACTIVE_TOKENS} active API tokens, the most a user may have. "
+            "Revoke one you no longer use, then create this one.",
+            limit=MAX_ACTIVE_TOKENS,
+        )
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=user.id,

@@ -8,24 +8,29 @@ Another account's audit entries do not exist (404).
 
 from __future__ import annotations
 
-import base64
-import binascii
-from copy import deepcopy
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Path, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Path, Query, Response
+from pydantic import Field
 from sqlalchemy.orm import Session
 
 from smsaddon import audit, compliance
-from smsaddon.api.deps import IdempotencyKey, Token, sessions
-from smsaddon.api.idempotency import fingerprint, respond_once
-from smsaddon.api.routes import ok
-from smsaddon.db import MAX_ID, transaction, utcnow
+from smsaddon.api.common import (
+    Cursor,
+    In,
+    Out,
+    Page,
+    body_examples,
+    decode_cursor,
+    idempotent,
+    ok,
+    page,
+)
+from smsaddon.db import MAX_ID
 from smsaddon.errors import ValidationFailed
 from smsaddon.http.problems import ProblemRoute, problem_responses
-from smsaddon.http.unit import authenticated
+from smsaddon.http.unit import ApiRead, ApiWrite, IdempotencyKey
 
 router = APIRouter(prefix="/api/v1", route_class=ProblemRoute)
 
@@ -34,15 +39,7 @@ Text = Annotated[str, Field(max_length=1000)]
 LongText = Annotated[str, Field(max_length=5000)]
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-
-class _Out(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-
-class BrandIn(_In):
+class BrandIn(In):
     """The brand draft. Empty fields may be saved in a draft; submitting needs them all."""
 
     legal_name: Text = ""
@@ -59,7 +56,7 @@ class BrandIn(_In):
     contact_phone: Text = ""
 
 
-class CampaignIn(_In):
+class CampaignIn(In):
     """The campaign draft. Submitting needs every field, and 2 to 5 samples that each say how
     to opt out ("Reply STOP to opt out")."""
 
@@ -71,7 +68,7 @@ class CampaignIn(_In):
     help_message: LongText = ""
 
 
-class BrandOut(_Out):
+class BrandOut(Out):
     status: Status
     legal_name: str
     ein: str
@@ -87,7 +84,7 @@ class BrandOut(_Out):
     contact_phone: str
 
 
-class CampaignOut(_Out):
+class CampaignOut(Out):
     status: Status
     use_case: str
     description: str
@@ -97,7 +94,7 @@ class CampaignOut(_Out):
     help_message: str
 
 
-class RegistrationOut(_Out):
+class RegistrationOut(Out):
     """Where the registration stands. `status` is the campaign's: messages to US numbers
     (US territories included) are refused with `registration_required` unless it is
     `approved`."""
@@ -115,7 +112,7 @@ class RegistrationOut(_Out):
     campaign: CampaignOut | None
 
 
-class AuditEntryOut(_Out):
+class AuditEntryOut(Out):
     id: int
     created_at: datetime
     actor_user_id: int | None = Field(description="Null for the operator and the reviewer.")
@@ -124,11 +121,6 @@ class AuditEntryOut(_Out):
     subject: str
     details: dict[str, Any]
     origin: str = Field(description='Where from: the client\'s address, "cli", "reviewer".')
-
-
-class AuditPage(_Out):
-    items: list[AuditEntryOut] = Field(description="Newest first.")
-    next_cursor: str | None = Field(description="Pass as `cursor` for the next page.")
 
 
 # Examples -----------------------------------------------------------------------------------
@@ -178,7 +170,7 @@ REGISTRATION_EXAMPLE = RegistrationOut(
         }
     ),
 )
-AUDIT_EXAMPLE = AuditPage(
+AUDIT_EXAMPLE = Page[AuditEntryOut](
     items=[
         AuditEntryOut(
             id=7,
@@ -192,6 +184,7 @@ AUDIT_EXAMPLE = AuditPage(
         )
     ],
     next_cursor=None,
+    total=1,
 )
 PROBLEMS: dict[str, tuple[str, dict[str, Any]]] = {
     "permission_denied": ("Only admins can do this. Ask an admin of your account.", {}),
@@ -218,14 +211,8 @@ PROBLEMS: dict[str, tuple[str, dict[str, Any]]] = {
 
 
 def problems(*codes: str) -> dict[int | str, dict[str, Any]]:
-    """The documented problems, with this API's examples for the codes it words its own way."""
-    responses = deepcopy(problem_responses(*codes))
-    for response in responses.values():
-        for code, example in response["content"]["application/problem+json"]["examples"].items():
-            if code in PROBLEMS:
-                detail, extra = PROBLEMS[code]
-                example["value"] = {**example["value"], "detail": detail, **extra}
-    return responses
+    """The documented problems, with this area's own wording for some codes."""
+    return problem_responses(*codes, worded=PROBLEMS)
 
 
 # Registration -------------------------------------------------------------------------------
@@ -257,10 +244,8 @@ def _registration(session: Session, account_id: int) -> RegistrationOut:
     summary="The A2P 10DLC registration: status, brand and campaign",
     responses={200: ok(REGISTRATION_EXAMPLE), **problems()},
 )
-def get_registration(request: Request, token: Token) -> RegistrationOut:
-    with transaction(sessions(request), readonly=True) as session:
-        user = authenticated(request, session, token)
-        return _registration(session, user.account_id)
+def get_registration(unit: ApiRead) -> RegistrationOut:
+    return _registration(unit.session, unit.user.account_id)
 
 
 @router.put(
@@ -273,23 +258,11 @@ def get_registration(request: Request, token: Token) -> RegistrationOut:
     responses={200: ok(REGISTRATION_EXAMPLE), **problems("permission_denied", "conflict")},
 )
 def put_brand(
-    request: Request,
-    token: Token,
-    body: Annotated[
-        BrandIn,
-        Body(
-            openapi_examples={
-                "brand": {"summary": "A complete brand", "value": BRAND_EXAMPLE.model_dump()}
-            }
-        ),
-    ],
+    unit: ApiWrite, body: Annotated[BrandIn, body_examples(brand=BRAND_EXAMPLE)]
 ) -> RegistrationOut:
-    with transaction(sessions(request)) as session:
-        user = authenticated(request, session, token)
-        compliance.save_brand(
-            session, actor=user, now=utcnow(), values=compliance.BrandFields(**body.model_dump())
-        )
-        return _registration(session, user.account_id)
+    values = compliance.BrandFields(**body.model_dump())
+    compliance.save_brand(unit.session, actor=unit.user, now=unit.now, values=values)
+    return _registration(unit.session, unit.user.account_id)
 
 
 @router.put(
@@ -302,28 +275,13 @@ def put_brand(
     responses={200: ok(REGISTRATION_EXAMPLE), **problems("permission_denied", "conflict")},
 )
 def put_campaign(
-    request: Request,
-    token: Token,
-    body: Annotated[
-        CampaignIn,
-        Body(
-            openapi_examples={
-                "campaign": {
-                    "summary": "A complete campaign",
-                    "value": CAMPAIGN_EXAMPLE.model_dump(),
-                }
-            }
-        ),
-    ],
+    unit: ApiWrite, body: Annotated[CampaignIn, body_examples(campaign=CAMPAIGN_EXAMPLE)]
 ) -> RegistrationOut:
     values = body.model_dump()
     values["sample_messages"] = tuple(values["sample_messages"])
-    with transaction(sessions(request)) as session:
-        user = authenticated(request, session, token)
-        compliance.save_campaign(
-            session, actor=user, now=utcnow(), values=compliance.CampaignFields(**values)
-        )
-        return _registration(session, user.account_id)
+    fields = compliance.CampaignFields(**values)
+    compliance.save_campaign(unit.session, actor=unit.user, now=unit.now, values=fields)
+    return _registration(unit.session, unit.user.account_id)
 
 
 @router.post(
@@ -339,24 +297,12 @@ def put_campaign(
         **problems("permission_denied", "conflict", "idempotency_key_reused"),
     },
 )
-def post_submit(request: Request, token: Token, idempotency_key: IdempotencyKey = None) -> Response:
-    now = utcnow()
-    with transaction(sessions(request)) as session:
-        user = authenticated(request, session, token)
+def post_submit(unit: ApiWrite, idempotency_key: IdempotencyKey = None) -> Response:
+    def submit() -> RegistrationOut:
+        compliance.submit(unit.session, actor=unit.user, now=unit.now)
+        return _registration(unit.session, unit.user.account_id)
 
-        def submit() -> RegistrationOut:
-            compliance.submit(session, actor=user, now=now)
-            return _registration(session, user.account_id)
-
-        return respond_once(
-            session,
-            account_id=user.account_id,
-            key=idempotency_key,
-            request_hash=fingerprint("POST", request.url.path, None),
-            now=now,
-            status=200,
-            produce=submit,
-        )
+    return idempotent(unit, idempotency_key, submit)
 
 
 ACTION_FILTER = f'An action ("registration.submitted") or an area: {", ".join(audit.AREAS)}.'
@@ -367,49 +313,43 @@ ACTION_FILTER = f'An action ("registration.submitted") or an area: {", ".join(au
 @router.get(
     "/audit",
     tags=["audit"],
-    response_model=AuditPage,
+    response_model=Page[AuditEntryOut],
     summary="The audit log, newest first (admins)",
     description="Who did what, when and from where. Pages follow `next_cursor`; "
     "repeat the same filters with it.",
     responses={200: ok(AUDIT_EXAMPLE), **problems("permission_denied")},
 )
 def get_audit(
-    request: Request,
-    token: Token,
-    action: Annotated[
-        str | None,
-        Query(
-            max_length=60,
-            description=ACTION_FILTER,
-        ),
-    ] = None,
+    unit: ApiRead,
+    action: Annotated[str | None, Query(max_length=60, description=ACTION_FILTER)] = None,
     actor_user_id: Annotated[
         int | None, Query(ge=1, le=MAX_ID, description="Only this user's.")
     ] = None,
     since: Annotated[datetime | None, Query(description="From this instant.")] = None,
     until: Annotated[datetime | None, Query(description="Before this instant.")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[
-        str | None, Query(max_length=100, description=("The `next_cursor` of the previous page."))
-    ] = None,
-) -> AuditPage:
+    cursor: Cursor = None,
+) -> Page[AuditEntryOut]:
     since, until = _utc(since, "since"), _utc(until, "until")
-    before_id = _decode_cursor(cursor) if cursor else None
-    with transaction(sessions(request)) as session:
-        user = authenticated(request, session, token)
-        rows = audit.list_entries(
-            session,
-            actor=user,
-            action=action,
-            actor_user_id=actor_user_id,
-            since=since,
-            until=until,
-            before_id=before_id,
-            limit=limit + 1,
-        )
-    items = [AuditEntryOut.model_validate(row) for row in rows[:limit]]
-    more = len(rows) > limit
-    return AuditPage(items=items, next_cursor=_encode_cursor(items[-1].id) if more else None)
+    rows = audit.list_entries(
+        unit.session,
+        actor=unit.user,
+        action=action,
+        actor_user_id=actor_user_id,
+        since=since,
+        until=until,
+        before_id=decode_cursor(cursor),
+        limit=limit + 1,
+    )
+    total = audit.count_entries(
+        unit.session,
+        actor=unit.user,
+        action=action,
+        actor_user_id=actor_user_id,
+        since=since,
+        until=until,
+    )
+    return page(rows, limit=limit, total=total, view=AuditEntryOut.model_validate)
 
 
 @router.get(
@@ -420,13 +360,11 @@ def get_audit(
     responses={200: ok(AUDIT_EXAMPLE.items[0]), **problems("permission_denied", "not_found")},
 )
 def get_audit_entry(
-    request: Request,
-    token: Token,
+    unit: ApiRead,
     entry_id: Annotated[int, Path(ge=1, le=MAX_ID, description="The entry's id.")],
 ) -> AuditEntryOut:
-    with transaction(sessions(request)) as session:
-        user = authenticated(request, session, token)
-        return AuditEntryOut.model_validate(audit.get_entry(session, actor=user, entry_id=entry_id))
+    entry = audit.get_entry(unit.session, actor=unit.user, entry_id=entry_id)
+    return AuditEntryOut.model_validate(entry)
 
 
 def _utc(moment: datetime | None, name: str) -> datetime | None:
@@ -441,20 +379,3 @@ def _utc(moment: datetime | None, name: str) -> datetime | None:
         raise ValidationFailed(
             f"Give {name} as a time with its offset, like 2026-11-10T12:00:00Z.", field=name
         ) from None
-
-
-def _encode_cursor(entry_id: int) -> str:
-    return base64.urlsafe_b64encode(f"audit:{entry_id}".encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> int:
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        kind, _, value = text.partition(":")
-        if kind == "audit" and value.isdigit() and 0 < int(value) <= MAX_ID:
-            return int(value)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        pass
-    raise ValidationFailed(
-        "This cursor is not one this API gave: start from the first page.", field="cursor"
-    )

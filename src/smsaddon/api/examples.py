@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from smsaddon.api.common import Page
 from smsaddon.api.schemas import (
     AccountOut,
     AccountView,
@@ -19,7 +20,6 @@ from smsaddon.api.schemas import (
     EstimateOut,
     InvoiceLineOut,
     InvoiceOut,
-    InvoicePage,
     PurchaseOut,
     QuoteOut,
     RejectedOut,
@@ -119,7 +119,7 @@ CONFIRM = ConfirmOut(
     credits=CREDITS,
 )
 
-INVOICES = InvoicePage(
+INVOICES = Page[InvoiceOut](
     items=[
         InvoiceOut(
             id=1,
@@ -140,6 +140,7 @@ INVOICES = InvoicePage(
         )
     ],
     next_cursor=None,
+    total=1,
 )
 
 ESTIMATE = EstimateOut(

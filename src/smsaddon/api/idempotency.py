@@ -29,10 +29,11 @@ KEPT_FOR = timedelta(hours=24)
 REPLAYED_HEADER = "Idempotent-Replayed"
 
 
-def fingerprint(method: str, path: str, body: BaseModel | None) -> str:
-    """The request's identity: a retry has the same; another request under the key does not."""
+def fingerprint(method: str, path: str, body: BaseModel | None, *, user_id: int) -> str:
+    """The request's identity: a retry has the same; another request under the key, or the
+    same request by another user of the account, does not."""
     payload = json.dumps(body.model_dump(mode="json") if body else None, sort_keys=True)
-    return hashlib.sha256(f"{method} {path}\n{payload}".encode()).hexdigest()
+    return hashlib.sha256(f"{user_id} {method} {path}\n{payload}".encode()).hexdigest()
 
 
 def json_response(body: BaseModel, status: int) -> Response:

@@ -1,4 +1,4 @@
-"""The /api/v1 endpoints. Each request owns its transaction; services do the work.
+"""/api/v1 account, credits, catalog, countries, estimate, quotes, confirm and invoices.
 
 Every user of an account may read its account, credits, catalog, invoices, quotes and
 estimates; only the Primary Admin and users with the billing permission may create and
@@ -7,21 +7,18 @@ confirm quotes. Another account's objects do not exist (404).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Body, Path, Query, Request, Response
+from fastapi import APIRouter, Body, Path, Query, Response
 from pydantic import BeforeValidator
 
 import smsaddon.api.examples as examples
 from smsaddon import billing, credits
 from smsaddon.accounts import Account, require_purchaser
-from smsaddon.api.deps import IdempotencyKey, Token, catalog, sessions, settings
-from smsaddon.api.idempotency import fingerprint, respond_once
+from smsaddon.api.common import Cursor, Page, decode_cursor, idempotent, ok, page
 from smsaddon.api.schemas import (
     AccountView,
     CatalogOut,
@@ -31,25 +28,16 @@ from smsaddon.api.schemas import (
     EstimateOut,
     EstimateRequest,
     InvoiceOut,
-    InvoicePage,
     QuoteOut,
     QuoteRequest,
 )
 from smsaddon.billing.subscriptions import billing_period, get_subscription
-from smsaddon.db import transaction, utcnow
 from smsaddon.errors import ValidationFailed
 from smsaddon.http.problems import ProblemRoute, problem_responses
-from smsaddon.http.unit import authenticated
+from smsaddon.http.unit import ApiRead, ApiWrite, IdempotencyKey
 from smsaddon.sms import messages, pricing
 
 router = APIRouter(prefix="/api/v1", route_class=ProblemRoute)
-
-
-def ok(example: Any, description: str = "Success.") -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/json": {"example": example.model_dump(mode="json")}},
-    }
 
 
 @router.get(
@@ -59,22 +47,19 @@ def ok(example: Any, description: str = "Success.") -> dict[str, Any]:
     response_model=AccountView,
     responses={200: ok(examples.ACCOUNT), **problem_responses("not_found")},
 )
-def get_account(request: Request, token: Token) -> AccountView:
-    now = utcnow()
-    with transaction(sessions(request)) as session:
-        user = authenticated(request, session, token)
-        account = session.get_one(Account, user.account_id)
-        sub = get_subscription(session, user.account_id)
-        overview = billing.overview(
-            session, account_id=user.account_id, catalog=catalog(request), now=now
-        )
-        return AccountView.of(
-            account=account,
-            user=user,
-            sub=sub,
-            overview=overview,
-            billing_start=billing_period(sub, now).start,
-        )
+def get_account(unit: ApiRead) -> AccountView:
+    session, user, now = unit.session, unit.user, unit.now
+    sub = get_subscription(session, user.account_id)
+    overview = billing.overview(
+        session, account_id=user.account_id, catalog=unit.services.catalog, now=now
+    )
+    return AccountView.of(
+        account=session.get_one(Account, user.account_id),
+        user=user,
+        sub=sub,
+        overview=overview,
+        billing_start=billing_period(sub, now).start,
+    )
 
 
 @router.get(
@@ -84,13 +69,11 @@ def get_account(request: Request, token: Token) -> AccountView:
     response_model=CreditsOut,
     responses={200: ok(examples.CREDITS), **problem_responses("not_found")},
 )
-def get_credits(request: Request, token: Token) -> CreditsOut:
-    with transaction(sessions(request)) as session:
-        user = authenticated(request, session, token)
-        summary = billing.credit_summary(
-            session, account_id=user.account_id, catalog=catalog(request), now=utcnow()
-        )
-        return CreditsOut.model_validate(summary)
+def get_credits(unit: ApiRead) -> CreditsOut:
+    summary = billing.credit_summary(
+        unit.session, account_id=unit.user.account_id, catalog=unit.services.catalog, now=unit.now
+    )
+    return CreditsOut.model_validate(summary)
 
 
 @router.get(
@@ -100,10 +83,8 @@ def get_credits(request: Request, token: Token) -> CreditsOut:
     response_model=CatalogOut,
     responses={200: ok(examples.CATALOG), **problem_responses()},
 )
-def get_catalog(request: Request, token: Token) -> CatalogOut:
-    with transaction(sessions(request)) as session:
-        authenticated(request, session, token)
-    found = catalog(request)
+def get_catalog(unit: ApiRead) -> CatalogOut:
+    found = unit.services.catalog
     return CatalogOut(
         version=found.version,
         currency=found.currency,
@@ -121,8 +102,7 @@ def get_catalog(request: Request, token: Token) -> CatalogOut:
     responses={200: ok(examples.COUNTRIES), **problem_responses()},
 )
 def get_countries(
-    request: Request,
-    token: Token,
+    unit: ApiRead,
     q: Annotated[
         str | None,
         Query(
@@ -131,9 +111,7 @@ def get_countries(
         ),
     ] = None,
 ) -> CountriesOut:
-    with transaction(sessions(request)) as session:
-        authenticated(request, session, token)
-    found = catalog(request)
+    found = unit.services.catalog
     return CountriesOut(
         catalog_version=found.version, countries=tuple(pricing.supported_countries(found, q))
     )
@@ -147,21 +125,19 @@ def get_countries(
     responses={200: ok(examples.ESTIMATE), **problem_responses("invalid_message")},
 )
 def post_estimate(
-    request: Request,
-    token: Token,
+    unit: ApiRead,
     body: Annotated[EstimateRequest, Body(openapi_examples=examples.ESTIMATE_REQUESTS)],
 ) -> EstimateOut:
-    with transaction(sessions(request)) as session:
-        user = authenticated(request, session, token)
-        estimate = messages.estimate(
-            session,
-            account_id=user.account_id,
-            catalog=catalog(request),
-            text=body.text,
-            recipients=body.recipients,
-            default_region=body.default_region,
-        )
-        available = credits.balance(session, account_id=user.account_id, now=utcnow()).available
+    account_id = unit.user.account_id
+    estimate = messages.estimate(
+        unit.session,
+        account_id=account_id,
+        catalog=unit.services.catalog,
+        text=body.text,
+        recipients=body.recipients,
+        default_region=body.default_region,
+    )
+    available = credits.balance(unit.session, account_id=account_id, now=unit.now).available
     return EstimateOut.of(estimate, available)
 
 
@@ -183,46 +159,36 @@ def post_estimate(
     },
 )
 def post_quote(
-    request: Request,
-    token: Token,
+    unit: ApiWrite,
     body: Annotated[QuoteRequest, Body(openapi_examples=examples.QUOTE_REQUESTS)],
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    now = utcnow()
-    found, ttl = catalog(request), settings(request).quote_ttl_seconds
-    with transaction(sessions(request)) as session:
-        user = authenticated(request, session, token)
-        require_purchaser(user)
+    require_purchaser(unit.user)
+    session, found = unit.session, unit.services.catalog
+    ttl = unit.services.settings.quote_ttl_seconds
 
-        def make_quote() -> QuoteOut:
-            if body.kind == "add_addon":
-                quote = billing.quote_add_addon(
-                    session, actor=user, catalog=found, now=now, ttl_seconds=ttl
-                )
-            elif body.kind == "remove_addon":
-                quote = billing.quote_remove_addon(
-                    session, actor=user, catalog=found, now=now, ttl_seconds=ttl
-                )
-            else:
-                quote = billing.quote_change_bundle(
-                    session,
-                    actor=user,
-                    catalog=found,
-                    bundle_credits=body.bundle_credits,
-                    now=now,
-                    ttl_seconds=ttl,
-                )
-            return QuoteOut.of(quote)
+    def make_quote() -> QuoteOut:
+        actor, now = unit.user, unit.now
+        if body.kind == "add_addon":
+            quote = billing.quote_add_addon(
+                session, actor=actor, catalog=found, now=now, ttl_seconds=ttl
+            )
+        elif body.kind == "remove_addon":
+            quote = billing.quote_remove_addon(
+                session, actor=actor, catalog=found, now=now, ttl_seconds=ttl
+            )
+        else:
+            quote = billing.quote_change_bundle(
+                session,
+                actor=actor,
+                catalog=found,
+                bundle_credits=body.bundle_credits,
+                now=now,
+                ttl_seconds=ttl,
+            )
+        return QuoteOut.of(quote)
 
-        return respond_once(
-            session,
-            account_id=user.account_id,
-            key=idempotency_key,
-            request_hash=fingerprint("POST", request.url.path, body),
-            now=now,
-            status=201,
-            produce=make_quote,
-        )
+    return idempotent(unit, idempotency_key, make_quote, body=body, status=201)
 
 
 QuoteId = Annotated[UUID, Path(description="The quote's id.")]
@@ -235,10 +201,8 @@ QuoteId = Annotated[UUID, Path(description="The quote's id.")]
     response_model=QuoteOut,
     responses={200: ok(examples.QUOTE), **problem_responses("not_found")},
 )
-def get_quote(request: Request, token: Token, quote_id: QuoteId) -> QuoteOut:
-    with transaction(sessions(request)) as session:
-        user = authenticated(request, session, token)
-        return QuoteOut.of(billing.get_quote(session, actor=user, quote_id=str(quote_id)))
+def get_quote(unit: ApiRead, quote_id: QuoteId) -> QuoteOut:
+    return QuoteOut.of(billing.get_quote(unit.session, actor=unit.user, quote_id=str(quote_id)))
 
 
 @router.post(
@@ -262,41 +226,26 @@ def get_quote(request: Request, token: Token, quote_id: QuoteId) -> QuoteOut:
     },
 )
 def post_confirm(
-    request: Request,
-    token: Token,
-    quote_id: QuoteId,
-    idempotency_key: IdempotencyKey = None,
+    unit: ApiWrite, quote_id: QuoteId, idempotency_key: IdempotencyKey = None
 ) -> Response:
-    now = utcnow()
-    found = catalog(request)
-    payments = billing.payment_provider(settings(request))
-    with transaction(sessions(request)) as session:
-        user = authenticated(request, session, token)
-        require_purchaser(user)
+    require_purchaser(unit.user)
+    found = unit.services.catalog
 
-        def confirm() -> ConfirmOut:
-            purchase = billing.confirm(
-                session,
-                actor=user,
-                quote_id=str(quote_id),
-                catalog=found,
-                payments=payments,
-                now=now,
-            )
-            summary = billing.credit_summary(
-                session, account_id=user.account_id, catalog=found, now=now
-            )
-            return ConfirmOut.of(purchase, summary)
-
-        return respond_once(
-            session,
-            account_id=user.account_id,
-            key=idempotency_key,
-            request_hash=fingerprint("POST", request.url.path, None),
-            now=now,
-            status=200,
-            produce=confirm,
+    def confirm() -> ConfirmOut:
+        purchase = billing.confirm(
+            unit.session,
+            actor=unit.user,
+            quote_id=str(quote_id),
+            catalog=found,
+            payments=unit.services.payments,
+            now=unit.now,
         )
+        summary = billing.credit_summary(
+            unit.session, account_id=unit.user.account_id, catalog=found, now=unit.now
+        )
+        return ConfirmOut.of(purchase, summary)
+
+    return idempotent(unit, idempotency_key, confirm)
 
 
 def _iso_day(value: object) -> object:
@@ -313,17 +262,13 @@ Day = Annotated[date, BeforeValidator(_iso_day)]
     tags=["purchases"],
     summary="Invoices, newest first",
     description="Pages follow `next_cursor`; repeat the same filters with it.",
-    response_model=InvoicePage,
+    response_model=Page[InvoiceOut],
     responses={200: ok(examples.INVOICES), **problem_responses()},
 )
 def get_invoices(
-    request: Request,
-    token: Token,
+    unit: ApiRead,
     limit: Annotated[int, Query(ge=1, le=100, description="Invoices per page.")] = 20,
-    cursor: Annotated[
-        str | None,
-        Query(min_length=1, max_length=100, description="The `next_cursor` of the previous page."),
-    ] = None,
+    cursor: Cursor = None,
     issued_from: Annotated[
         Day | None,
         Query(description="Only invoices issued on or after this day (UTC), as YYYY-MM-DD."),
@@ -332,41 +277,31 @@ def get_invoices(
         Day | None,
         Query(description="Only invoices issued on or before this day (UTC), as YYYY-MM-DD."),
     ] = None,
-) -> InvoicePage:
+) -> Page[InvoiceOut]:
     if issued_from and issued_until and issued_from > issued_until:
         raise ValidationFailed("issued_from is after issued_until.", field="issued_from")
-    before_id = _decode_cursor(cursor) if cursor else None
-    with transaction(sessions(request)) as session:
-        user = authenticated(request, session, token)
-        rows = billing.list_invoices(
-            session,
-            account_id=user.account_id,
-            limit=limit + 1,
-            before_id=before_id,
-            issued_from=_day_start(issued_from) if issued_from else None,
-            issued_until=_day_start(issued_until) + timedelta(days=1) if issued_until else None,
-        )
-        page = [InvoiceOut.of(invoice) for invoice in rows[:limit]]
-    more = len(rows) > limit
-    return InvoicePage(items=page, next_cursor=_encode_cursor(page[-1].id) if more else None)
-
-
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
-
-
-def _encode_cursor(invoice_id: int) -> str:
-    return base64.urlsafe_b64encode(f"before:{invoice_id}".encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> int:
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        kind, _, value = text.partition(":")
-        if kind == "before" and value.isdigit() and len(value) < 19:
-            return int(value)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        pass
-    raise ValidationFailed(
-        "This cursor is not one this API gave: start from the first page.", field="cursor"
+    account_id = unit.user.account_id
+    since = _day_start(issued_from, "issued_from")
+    until = _day_start(issued_until, "issued_until", days=1)
+    rows = billing.list_invoices(
+        unit.session,
+        account_id=account_id,
+        issued_from=since,
+        issued_until=until,
+        before_id=decode_cursor(cursor),
+        limit=limit + 1,
     )
+    total = billing.count_invoices(
+        unit.session, account_id=account_id, issued_from=since, issued_until=until
+    )
+    return page(rows, limit=limit, total=total, view=InvoiceOut.of)
+
+
+def _day_start(day: date | None, name: str, days: int = 0) -> datetime | None:
+    """The day's first instant (UTC), `days` later; a day past the calendar is refused."""
+    if day is None:
+        return None
+    try:
+        return datetime.combine(day, time.min, tzinfo=UTC) + timedelta(days=days)
+    except OverflowError:
+        raise ValidationFailed(f"{name} is past the last day this API knows.", field=name) from None

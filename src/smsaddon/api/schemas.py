@@ -267,13 +267,6 @@ class InvoiceOut(Out):
         return cls.model_validate(invoice)
 
 
-class InvoicePage(Out):
-    items: list[InvoiceOut] = Field(description="Newest first.")
-    next_cursor: str | None = Field(
-        description="Pass as `cursor` for the next page; null on the last page."
-    )
-
-
 # Estimates ---------------------------------------------------------------------------------
 
 PhoneText = Annotated[str, StringConstraints(max_length=64)]

@@ -9,12 +9,15 @@ credits `needed` and `available`). Another account's objects do not exist (404).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Response
 
-from smsaddon.api.deps import IdempotencyKey, Token, catalog, sessions
-from smsaddon.api.idempotency import fingerprint, json_response, respond_once
+from smsaddon.api.common import Cursor, Page, body_examples, decode_cursor, idempotent, ok, page
+from smsaddon.api.idempotency import json_response
 from smsaddon.api.sending_schemas import (
     BROADCAST_EX,
     CONTACT_EX,
@@ -30,39 +33,19 @@ from smsaddon.api.sending_schemas import (
     ImportOut,
     MessageIn,
     MessageOut,
-    MessagePage,
     OptOutIn,
     OptOutOut,
     StatusName,
-    examples,
-    ok,
 )
-from smsaddon.db import MAX_ID, transaction, utcnow
-from smsaddon.errors import NotFound
-from smsaddon.http.problems import EXAMPLES, ProblemRoute, problem_responses
-from smsaddon.http.unit import authenticated
+from smsaddon.db import MAX_ID, transaction
+from smsaddon.errors import NotFound, ValidationFailed
+from smsaddon.http.problems import ProblemRoute, problem_responses
+from smsaddon.http.unit import ApiRead, ApiWrite, IdempotencyKey
 from smsaddon.sms import contacts, messages, optouts
-from smsaddon.sms.models import Broadcast, Contact, Message
+from smsaddon.sms.models import Broadcast
 
 router = APIRouter(prefix="/api/v1", route_class=ProblemRoute)
 
-EXAMPLES.setdefault(
-    "addon_required",
-    (
-        403,
-        "Sending SMS needs the SMS add-on. Buy it on the Billing & Upgrade page.",
-        {"where": "/billing"},
-    ),
-)
-EXAMPLES.setdefault(
-    "registration_required",
-    (
-        403,
-        "Messages to United States numbers (US) need an approved A2P 10DLC brand and "
-        "campaign registration.",
-        {"region": "US"},
-    ),
-)
 SEND_PROBLEMS = (
     "invalid_message",
     "invalid_phone_number",
@@ -72,29 +55,53 @@ SEND_PROBLEMS = (
     "registration_required",
     "idempotency_key_reused",
 )
+SEND_AHEAD = timedelta(days=366)  # the latest send_at: a year from now
+
+
+def _page_example(example: Mapping[str, object]) -> dict[str, object]:
+    return {"items": [example], "next_cursor": None, "total": 1}
+
+
+def _send_at(send_at: datetime | None, now: datetime) -> datetime | None:
+    """A time to send, aware and within a year; anything else is refused, naming the field."""
+    if send_at is None:
+        return None
+    if send_at.tzinfo is None:
+        raise ValidationFailed(
+            "Give send_at with its offset, like 2026-11-11T09:00:00Z.", field="send_at"
+        )
+    if send_at > now + SEND_AHEAD:
+        raise ValidationFailed("send_at is more than a year ahead.", field="send_at")
+    return send_at
+
+
 # Contacts -----------------------------------------------------------------------------------
 
 
 @router.get(
     "/contacts",
     tags=["contacts"],
-    summary="Contacts",
-    response_model=list[ContactOut],
-    responses={200: ok([CONTACT_EX]), **problem_responses("not_found")},
+    summary="Contacts, oldest first",
+    description="Pages follow `next_cursor`; repeat the same filters with it.",
+    response_model=Page[ContactOut],
+    responses={200: ok(_page_example(CONTACT_EX)), **problem_responses("not_found")},
 )
 def get_contacts(
-    request: Request,
-    token: Token,
+    unit: ApiRead,
     list_name: Annotated[str | None, Query(alias="list", max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> list[ContactOut]:
-    with transaction(sessions(request)) as session:
-        user = authenticated(request, session, token)
-        found = contacts.list_contacts(
-            session, account_id=user.account_id, list_name=list_name, limit=limit, offset=offset
-        )
-        return [ContactOut.model_validate(c) for c in found]
+    cursor: Cursor = None,
+) -> Page[ContactOut]:
+    account_id = unit.user.account_id
+    rows = contacts.list_contacts(
+        unit.session,
+        account_id=account_id,
+        list_name=list_name,
+        after_id=decode_cursor(cursor),
+        limit=limit + 1,
+    )
+    total = contacts.count_contacts(unit.session, account_id=account_id, list_name=list_name)
+    return page(rows, limit=limit, total=total, view=ContactOut.model_validate)
 
 
 @router.post(
@@ -109,11 +116,10 @@ def get_contacts(
     },
 )
 def post_contact(
-    request: Request,
-    token: Token,
+    unit: ApiWrite,
     body: Annotated[
         ContactIn,
-        examples(
+        body_examples(
             contact={
                 "phone": "+44 7400 123456",
                 "name": "Ada",
@@ -124,38 +130,28 @@ def post_contact(
     ],
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    now = utcnow()
-    with transaction(sessions(request)) as session:
-        user = authenticated(request, session, token)
+    session, account_id, now = unit.session, unit.user.account_id, unit.now
 
-        def create() -> ContactOut:
-            contact = contacts.create_contact(
+    def create() -> ContactOut:
+        contact = contacts.create_contact(
+            session,
+            account_id=account_id,
+            number=body.phone,
+            name=body.name,
+            consent_source=body.consent_source,
+            now=now,
+        )
+        if body.list:
+            contacts.add_to_list(
                 session,
-                account_id=user.account_id,
-                number=body.phone,
-                name=body.name,
-                consent_source=body.consent_source,
+                account_id=account_id,
+                list_name=body.list,
+                contact_ids=[contact.id],
                 now=now,
             )
-            if body.list:
-                contacts.add_to_list(
-                    session,
-                    account_id=user.account_id,
-                    list_name=body.list,
-                    contact_ids=[contact.id],
-                    now=now,
-                )
-            return ContactOut.model_validate(contact)
+        return ContactOut.model_validate(contact)
 
-        return respond_once(
-            session,
-            account_id=user.account_id,
-            key=idempotency_key,
-            request_hash=fingerprint("POST", request.url.path, body),
-            now=now,
-            status=201,
-            produce=create,
-        )
+    return idempotent(unit, idempotency_key, create, body=body, status=201)
 
 
 @router.patch(
@@ -166,22 +162,19 @@ def post_contact(
     responses={200: ok(CONTACT_EX), **problem_responses("not_found")},
 )
 def patch_contact(
-    request: Request,
-    token: Token,
-    body: Annotated[ContactPatch, examples(rename={"name": "Ada L."})],
+    unit: ApiWrite,
+    body: Annotated[ContactPatch, body_examples(rename={"name": "Ada L."})],
     contact_id: Annotated[int, Path(ge=1, le=MAX_ID)],
 ) -> ContactOut:
-    with transaction(sessions(request)) as session:
-        user = authenticated(request, session, token)
-        contact: Contact = contacts.update_contact(
-            session,
-            account_id=user.account_id,
-            contact_id=contact_id,
-            now=utcnow(),
-            name=body.name,
-            consent_source=body.consent_source,
-        )
-        return ContactOut.model_validate(contact)
+    contact = contacts.update_contact(
+        unit.session,
+        account_id=unit.user.account_id,
+        contact_id=contact_id,
+        now=unit.now,
+        name=body.name,
+        consent_source=body.consent_source,
+    )
+    return ContactOut.model_validate(contact)
 
 
 @router.post(
@@ -193,36 +186,31 @@ def patch_contact(
     responses={200: ok(IMPORT_EX), **problem_responses("idempotency_key_reused")},
 )
 def post_import(
-    request: Request,
-    token: Token,
+    unit: ApiRead,
     body: Annotated[
-        ImportIn, examples(csv={"csv": "phone,name\n+447400123456,Ada\n", "list": "customers"})
+        ImportIn,
+        body_examples(csv={"csv": "phone,name\n+447400123456,Ada\n", "list": "customers"}),
     ],
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    now = utcnow()
-    with transaction(sessions(request)) as session:
-        user = authenticated(request, session, token)
-
-        def run() -> ImportOut:
-            report = contacts.import_csv(
-                session,
-                account_id=user.account_id,
-                data=body.csv,
-                now=now,
-                list_name=body.list,
-                default_region=body.default_region,
-            )
-            return ImportOut.model_validate(report)
-
-        return respond_once(
-            session,
-            account_id=user.account_id,
-            key=idempotency_key,
-            request_hash=fingerprint("POST", request.url.path, body),
-            now=now,
-            status=200,
-            produce=run,
+    # The import writes its chunks in transactions of their own (see contacts.import_csv), so
+    # this request's unit only reads. Running it again is harmless (a number is stored once), so
+    # its answer is stored under the key after it has run.
+    report = contacts.import_csv(
+        unit.services.sessions,
+        account_id=unit.user.account_id,
+        data=body.csv,
+        now=unit.now,
+        list_name=body.list,
+        default_region=body.default_region,
+        max_rows=unit.services.settings.import_max_rows,
+    )
+    with transaction(unit.services.sessions, holder=object()) as session:
+        return idempotent(
+            replace(unit, session=session),
+            idempotency_key,
+            lambda: ImportOut.model_validate(report),
+            body=body,
         )
 
 
@@ -242,11 +230,10 @@ def post_import(
     },
 )
 def post_message(
-    request: Request,
-    token: Token,
+    unit: ApiWrite,
     body: Annotated[
         MessageIn,
-        examples(
+        body_examples(
             now={"to": "+447400123456", "text": "Hi from Demo Co"},
             later={
                 "to": "+447400123456",
@@ -257,64 +244,53 @@ def post_message(
     ],
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    now = utcnow()
-    with transaction(sessions(request)) as session:
-        user = authenticated(request, session, token)
+    send_at = _send_at(body.send_at, unit.now)
 
-        def send() -> MessageOut:
-            message = messages.send_message(
-                session,
-                actor=user,
-                to=body.to,
-                body=body.text,
-                catalog=catalog(request),
-                now=now,
-                send_at=body.send_at,
-            )
-            return MessageOut.model_validate(message)
-
-        return respond_once(
-            session,
-            account_id=user.account_id,
-            key=idempotency_key,
-            request_hash=fingerprint("POST", request.url.path, body),
-            now=now,
-            status=201,
-            produce=send,
+    def send() -> MessageOut:
+        message = messages.send_message(
+            unit.session,
+            actor=unit.user,
+            to=body.to,
+            body=body.text,
+            catalog=unit.services.catalog,
+            now=unit.now,
+            send_at=send_at,
         )
+        return MessageOut.model_validate(message)
+
+    return idempotent(unit, idempotency_key, send, body=body, status=201)
 
 
 @router.get(
     "/messages",
     tags=["messages"],
     summary="Message history, newest first",
-    response_model=MessagePage,
-    responses={200: ok({"items": [MESSAGE_EX], "next_cursor": 6}), **problem_responses()},
+    description="Pages follow `next_cursor`; repeat the same filters with it.",
+    response_model=Page[MessageOut],
+    responses={200: ok(_page_example(MESSAGE_EX)), **problem_responses()},
 )
 def get_messages(
-    request: Request,
-    token: Token,
+    unit: ApiRead,
     status: Annotated[StatusName | None, Query()] = None,
     broadcast_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     to: Annotated[str | None, Query(max_length=40)] = None,
-    before: Annotated[
-        int | None, Query(ge=1, le=MAX_ID, description="`next_cursor` of a page.")
-    ] = None,
+    cursor: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-) -> MessagePage:
-    with transaction(sessions(request)) as session:
-        user = authenticated(request, session, token)
-        found = messages.list_messages(
-            session,
-            account_id=user.account_id,
-            status=status,
-            broadcast_id=broadcast_id,
-            to=to,
-            before_id=before,
-            limit=limit + 1,
-        )
-        items = [MessageOut.model_validate(m) for m in found[:limit]]
-    return MessagePage(items=items, next_cursor=items[-1].id if len(found) > limit else None)
+) -> Page[MessageOut]:
+    account_id = unit.user.account_id
+    rows = messages.list_messages(
+        unit.session,
+        account_id=account_id,
+        status=status,
+        broadcast_id=broadcast_id,
+        to=to,
+        before_id=decode_cursor(cursor),
+        limit=limit + 1,
+    )
+    total = messages.count_messages(
+        unit.session, account_id=account_id, status=status, broadcast_id=broadcast_id, to=to
+    )
+    return page(rows, limit=limit, total=total, view=MessageOut.model_validate)
 
 
 @router.get(
@@ -324,15 +300,11 @@ def get_messages(
     response_model=MessageOut,
     responses={200: ok(MESSAGE_EX), **problem_responses("not_found")},
 )
-def get_message(
-    request: Request, token: Token, message_id: Annotated[int, Path(ge=1, le=MAX_ID)]
-) -> MessageOut:
-    with transaction(sessions(request)) as session:
-        user = authenticated(request, session, token)
-        found: Message = messages.get_message(
-            session, account_id=user.account_id, message_id=message_id
-        )
-        return MessageOut.model_validate(found)
+def get_message(unit: ApiRead, message_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> MessageOut:
+    found = messages.get_message(
+        unit.session, account_id=unit.user.account_id, message_id=message_id
+    )
+    return MessageOut.model_validate(found)
 
 
 @router.post(
@@ -345,15 +317,11 @@ def get_message(
         **problem_responses("not_found", "conflict"),
     },
 )
-def cancel_message(
-    request: Request, token: Token, message_id: Annotated[int, Path(ge=1, le=MAX_ID)]
-) -> MessageOut:
-    with transaction(sessions(request)) as session:
-        user = authenticated(request, session, token)
-        found = messages.cancel_message(
-            session, account_id=user.account_id, message_id=message_id, now=utcnow()
-        )
-        return MessageOut.model_validate(found)
+def cancel_message(unit: ApiWrite, message_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> MessageOut:
+    found = messages.cancel_message(
+        unit.session, account_id=unit.user.account_id, message_id=message_id, now=unit.now
+    )
+    return MessageOut.model_validate(found)
 
 
 # Broadcasts ---------------------------------------------------------------------------------
@@ -374,39 +342,28 @@ def cancel_message(
     },
 )
 def post_broadcast(
-    request: Request,
-    token: Token,
+    unit: ApiWrite,
     body: Annotated[
         BroadcastIn,
-        examples(sale={"list": "customers", "text": "Sale today! Reply STOP to opt out"}),
+        body_examples(sale={"list": "customers", "text": "Sale today! Reply STOP to opt out"}),
     ],
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    now = utcnow()
-    with transaction(sessions(request)) as session:
-        user = authenticated(request, session, token)
+    send_at = _send_at(body.send_at, unit.now)
 
-        def send() -> BroadcastOut:
-            result = messages.send_broadcast(
-                session,
-                actor=user,
-                list_name=body.list,
-                body=body.text,
-                catalog=catalog(request),
-                now=now,
-                send_at=body.send_at,
-            )
-            return BroadcastOut.model_validate(result.broadcast)
-
-        return respond_once(
-            session,
-            account_id=user.account_id,
-            key=idempotency_key,
-            request_hash=fingerprint("POST", request.url.path, body),
-            now=now,
-            status=201,
-            produce=send,
+    def send() -> BroadcastOut:
+        result = messages.send_broadcast(
+            unit.session,
+            actor=unit.user,
+            list_name=body.list,
+            body=body.text,
+            catalog=unit.services.catalog,
+            now=unit.now,
+            send_at=send_at,
         )
+        return BroadcastOut.model_validate(result.broadcast)
+
+    return idempotent(unit, idempotency_key, send, body=body, status=201)
 
 
 @router.get(
@@ -417,14 +374,12 @@ def post_broadcast(
     responses={200: ok(BROADCAST_EX), **problem_responses("not_found")},
 )
 def get_broadcast(
-    request: Request, token: Token, broadcast_id: Annotated[int, Path(ge=1, le=MAX_ID)]
+    unit: ApiRead, broadcast_id: Annotated[int, Path(ge=1, le=MAX_ID)]
 ) -> BroadcastOut:
-    with transaction(sessions(request)) as session:
-        user = authenticated(request, session, token)
-        found = session.get(Broadcast, broadcast_id)
-        if found is None or found.account_id != user.account_id:
-            raise NotFound(f"there is no broadcast {broadcast_id}", broadcast_id=broadcast_id)
-        return BroadcastOut.model_validate(found)
+    found = unit.session.get(Broadcast, broadcast_id)
+    if found is None or found.account_id != unit.user.account_id:
+        raise NotFound(f"there is no broadcast {broadcast_id}", broadcast_id=broadcast_id)
+    return BroadcastOut.model_validate(found)
 
 
 # Opt-outs -----------------------------------------------------------------------------------
@@ -433,15 +388,22 @@ def get_broadcast(
 @router.get(
     "/opt-outs",
     tags=["contacts"],
-    summary="Numbers that opted out",
-    response_model=list[OptOutOut],
-    responses={200: ok([OPT_OUT_EX]), **problem_responses()},
+    summary="Numbers that opted out, newest first",
+    description="Pages follow `next_cursor`.",
+    response_model=Page[OptOutOut],
+    responses={200: ok(_page_example(OPT_OUT_EX)), **problem_responses()},
 )
-def get_opt_outs(request: Request, token: Token) -> list[OptOutOut]:
-    with transaction(sessions(request)) as session:
-        user = authenticated(request, session, token)
-        found = optouts.list_opt_outs(session, account_id=user.account_id)
-        return [OptOutOut.model_validate(o) for o in found]
+def get_opt_outs(
+    unit: ApiRead,
+    cursor: Cursor = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> Page[OptOutOut]:
+    account_id = unit.user.account_id
+    rows = optouts.list_opt_outs(
+        unit.session, account_id=account_id, before_id=decode_cursor(cursor), limit=limit + 1
+    )
+    total = optouts.count_opt_outs(unit.session, account_id=account_id)
+    return page(rows, limit=limit, total=total, view=OptOutOut.model_validate)
 
 
 @router.post(
@@ -456,13 +418,9 @@ def get_opt_outs(request: Request, token: Token) -> list[OptOutOut]:
     },
 )
 def post_opt_out(
-    request: Request,
-    token: Token,
-    body: Annotated[OptOutIn, examples(number={"phone": "+447400123456"})],
+    unit: ApiWrite, body: Annotated[OptOutIn, body_examples(number={"phone": "+447400123456"})]
 ) -> Response:
-    with transaction(sessions(request)) as session:
-        user = authenticated(request, session, token)
-        e164 = optouts.add_opt_out(session, actor=user, number=body.phone, now=utcnow())
+    e164 = optouts.add_opt_out(unit.session, actor=unit.user, number=body.phone, now=unit.now)
     return json_response(OptOutIn(phone=e164), 201)
 
 
@@ -475,12 +433,6 @@ def post_opt_out(
         **problem_responses("permission_denied", "not_found"),
     },
 )
-def delete_opt_out(
-    request: Request,
-    token: Token,
-    phone: Annotated[str, Path(max_length=40)],
-) -> Response:
-    with transaction(sessions(request)) as session:
-        user = authenticated(request, session, token)
-        removed = optouts.remove_opt_out(session, actor=user, number=phone)
+def delete_opt_out(unit: ApiWrite, phone: Annotated[str, Path(max_length=40)]) -> Response:
+    removed = optouts.remove_opt_out(unit.session, actor=unit.user, number=phone)
     return json_response(OptOutIn(phone=removed), 200)

@@ -3,25 +3,26 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Literal
 
-from fastapi import Body
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from smsaddon.api.common import In, Out
+
+SendAt = Annotated[
+    datetime | None,
+    Field(
+        strict=False,
+        description="When to send, ISO 8601 with its offset (2026-11-11T09:00:00Z), within a "
+        "year; later than now: it waits until then.",
+    ),
+]
 StatusName = Literal[
     "queued", "sending", "sent", "delivered", "undelivered", "failed", "blocked", "canceled"
 ]
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-
-class _Out(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-
-class ContactIn(_In):
+class ContactIn(In):
     phone: str = Field(max_length=40, description="With + and the country code.")
     name: str = Field("", max_length=200)
     consent_source: str | None = Field(
@@ -30,12 +31,12 @@ class ContactIn(_In):
     list: str | None = Field(None, max_length=100, description="Add the contact to this list.")
 
 
-class ContactPatch(_In):
+class ContactPatch(In):
     name: str | None = Field(None, max_length=200)
     consent_source: str | None = Field(None, max_length=200)
 
 
-class ContactOut(_Out):
+class ContactOut(Out):
     id: int
     phone: str = Field(validation_alias="e164")
     region: str
@@ -45,31 +46,33 @@ class ContactOut(_Out):
     created_at: datetime
 
 
-class ImportIn(_In):
+class ImportIn(In):
     csv: str = Field(max_length=5_000_000, description="CSV text with a `phone` column.")
     list: str = Field(min_length=1, max_length=100)
     default_region: str | None = Field(None, max_length=2)
 
 
-class RowErrorOut(_Out):
+class RowErrorOut(Out):
     line: int
     given: str
     reason: str
 
 
-class ImportOut(_Out):
+class ImportOut(Out):
     imported: int
     list_name: str | None
-    errors: list[RowErrorOut]
+    errors: list[RowErrorOut] = Field(description="The first 100 bad rows.")
+    error_count: int = Field(description="Every bad row.")
+    errors_by_kind: dict[str, int] = Field(description='Bad rows by kind: "number", "name".')
 
 
-class MessageIn(_In):
+class MessageIn(In):
     to: str = Field(max_length=40, description="With + and the country code.")
     text: str = Field(max_length=2000)
-    send_at: datetime | None = Field(None, description="Later than now: wait until then.")
+    send_at: SendAt = None
 
 
-class MessageOut(_Out):
+class MessageOut(Out):
     id: int
     to: str = Field(validation_alias="to_e164")
     country: str = Field(validation_alias="region")
@@ -87,18 +90,13 @@ class MessageOut(_Out):
     finished_at: datetime | None
 
 
-class MessagePage(BaseModel):
-    items: list[MessageOut]
-    next_cursor: int | None = Field(description="Pass as `before` for the next page.")
-
-
-class BroadcastIn(_In):
+class BroadcastIn(In):
     list: str = Field(min_length=1, max_length=100)
     text: str = Field(max_length=2000)
-    send_at: datetime | None = None
+    send_at: SendAt = None
 
 
-class BroadcastOut(_Out):
+class BroadcastOut(Out):
     id: int
     list_id: int
     encoding: str
@@ -111,11 +109,11 @@ class BroadcastOut(_Out):
     created_at: datetime
 
 
-class OptOutIn(_In):
+class OptOutIn(In):
     phone: str = Field(max_length=40)
 
 
-class OptOutOut(_Out):
+class OptOutOut(Out):
     phone: str = Field(validation_alias="e164")
     source: str
     keyword: str | None
@@ -165,18 +163,7 @@ IMPORT_EX = {
     "imported": 2,
     "list_name": "customers",
     "errors": [{"line": 4, "given": "12", "reason": "it is too short"}],
+    "error_count": 1,
+    "errors_by_kind": {"number": 1},
 }
 OPT_OUT_EX = {"phone": "+447400123456", "source": "reply", "keyword": "STOP", "created_at": T}
-
-
-def ok(example: Any, description: str = "Success.") -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"example": example}}}
-
-
-def examples(**values: Any) -> Any:
-    return Body(
-        openapi_examples={
-            name: {"summary": name.replace("_", " "), "value": value}
-            for name, value in values.items()
-        }
-    )

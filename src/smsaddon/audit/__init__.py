@@ -8,6 +8,7 @@ from smsaddon.audit.sentences import sentence
 from smsaddon.audit.service import (
     Entry,
     Reader,
+    count_entries,
     entries_of,
     get_entry,
     list_entries,
@@ -22,6 +23,7 @@ __all__ = [
     "AuditEntry",
     "Entry",
     "Reader",
+    "count_entries",
     "current_origin",
     "entries_of",
     "get_entry",

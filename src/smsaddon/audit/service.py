@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, column, insert, or_, select, table
+from sqlalchemy import Connection, Select, column, func, insert, or_, select, table
 from sqlalchemy.orm import Session
 
 from smsaddon.audit.actions import Action
@@ -124,6 +124,37 @@ def entries_of(
     limit: int = 50,
 ) -> list[Entry]:
     """An account's entries, newest first, for an operator (no permission check)."""
+    query = _filtered(account_id, action, actor_user_id, since, until)
+    if before_id is not None:
+        query = query.where(AuditEntry.id < before_id)
+    query = query.order_by(AuditEntry.id.desc()).limit(max(1, min(limit, MAX_LIMIT)))
+    rows = list(session.scalars(query))
+    users = _users(session, {row.actor_user_id for row in rows if row.actor_user_id})
+    return [_entry(row, users) for row in rows]
+
+
+def count_entries(
+    session: Session,
+    *,
+    actor: Reader,
+    action: str | None = None,
+    actor_user_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> int:
+    """How many entries `list_entries` pages through with these filters (admins only)."""
+    _require_admin(actor)
+    query = _filtered(actor.account_id, action, actor_user_id, since, until)
+    return int(session.scalar(query.with_only_columns(func.count())) or 0)
+
+
+def _filtered(
+    account_id: int,
+    action: str | None,
+    actor_user_id: int | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> Select[AuditEntry]:
     query = select(AuditEntry).where(AuditEntry.account_id == account_id)
     if action:
         query = query.where(
@@ -138,12 +169,7 @@ def entries_of(
         query = query.where(AuditEntry.created_at >= since)
     if until is not None:
         query = query.where(AuditEntry.created_at < until)
-    if before_id is not None:
-        query = query.where(AuditEntry.id < before_id)
-    query = query.order_by(AuditEntry.id.desc()).limit(max(1, min(limit, MAX_LIMIT)))
-    rows = list(session.scalars(query))
-    users = _users(session, {row.actor_user_id for row in rows if row.actor_user_id})
-    return [_entry(row, users) for row in rows]
+    return query
 
 
 def get_entry(session: Session, *, actor: Reader, entry_id: int) -> Entry:

@@ -1,7 +1,7 @@
 """Subscriptions, quotes, purchases, invoices, proration and renewal."""
 
 from smsaddon.billing.confirm import confirm
-from smsaddon.billing.invoices import list_invoices, record_invoice
+from smsaddon.billing.invoices import count_invoices, list_invoices, record_invoice
 from smsaddon.billing.models import Invoice, Purchase, Quote, QuoteKind, Subscription
 from smsaddon.billing.payments import (
     AccountBillingProvider,
@@ -32,6 +32,7 @@ __all__ = [
     "RenewalReport",
     "Subscription",
     "confirm",
+    "count_invoices",
     "credit_summary",
     "get_quote",
     "get_subscription",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from smsaddon.billing.models import Invoice, InvoiceLine
@@ -53,8 +53,7 @@ def list_invoices(
 ) -> list[Invoice]:
     """Newest first; `before_id` continues a previous page (cursor pagination)."""
     query = (
-        select(Invoice)
-        .where(Invoice.account_id == account_id)
+        _invoices(account_id, issued_from, issued_until)
         .options(selectinload(Invoice.lines))
         .order_by(Invoice.issued_at.desc(), Invoice.id.desc())
         .limit(limit)
@@ -66,8 +65,27 @@ def list_invoices(
                 (Invoice.issued_at < cursor.issued_at)
                 | ((Invoice.issued_at == cursor.issued_at) & (Invoice.id < cursor.id))
             )
+    return list(session.scalars(query))
+
+
+def count_invoices(
+    session: Session,
+    *,
+    account_id: int,
+    issued_from: datetime | None = None,
+    issued_until: datetime | None = None,
+) -> int:
+    """How many invoices `list_invoices` pages through with these filters."""
+    query = _invoices(account_id, issued_from, issued_until).with_only_columns(func.count())
+    return int(session.scalar(query) or 0)
+
+
+def _invoices(
+    account_id: int, issued_from: datetime | None, issued_until: datetime | None
+) -> Select[Invoice]:
+    query = select(Invoice).where(Invoice.account_id == account_id)
     if issued_from is not None:
         query = query.where(Invoice.issued_at >= issued_from)
     if issued_until is not None:
         query = query.where(Invoice.issued_at < issued_until)
-    return list(session.scalars(query))
+    return query

@@ -10,7 +10,7 @@ import typer
 
 from smsaddon import audit, compliance
 from smsaddon.accounts import find_account
-from smsaddon.cli.app import app, console, unit_of_work
+from smsaddon.cli.app import app, console, context, unit_of_work
 from smsaddon.cli.output import Column, emit_json, emit_json_lines, safe, table
 from smsaddon.db import utcnow
 from smsaddon.formatting import short_moment
@@ -50,9 +50,7 @@ def status(account: str = ACCOUNT, as_json: bool = JSON) -> None:
     now = utcnow()
     with unit_of_work() as session:
         target = find_account(session, account)
-        compliance.review_due(
-            session, reviewer=compliance.reviewer_from_env(), now=now, account_id=target.id
-        )
+        compliance.review_due(session, reviewer=context().reviewer, now=now, account_id=target.id)
         found = compliance.registration_status(session, account_id=target.id)
     _show(target.name, target.time_zone, found, as_json)
 

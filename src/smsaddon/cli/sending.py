@@ -13,13 +13,12 @@ from types import FrameType
 
 import typer
 
-from smsaddon import compliance
 from smsaddon.accounts import find_account, user_by_email
 from smsaddon.cli.app import app, console, context, errors, fail, reported_errors, unit_of_work
 from smsaddon.cli.output import Column, emit_json_lines, safe, table
 from smsaddon.db import utcnow
 from smsaddon.formatting import count, number, short_moment
-from smsaddon.gateways import Inbound, make_gateway
+from smsaddon.gateways import Inbound
 from smsaddon.phones import normalize
 from smsaddon.sms import contacts, messages, sending
 from smsaddon.worker import Worker
@@ -48,14 +47,14 @@ def worker(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     ctx = context()
     with reported_errors():
-        gateway = make_gateway(ctx.settings.gateway)
+        gateway = ctx.gateway
     stop = threading.Event()
     runner = Worker(
         ctx.sessions,
         gateway,
         batch_size=batch_size,
         lease=timedelta(seconds=lease),
-        reviewer=compliance.reviewer_from_env(),
+        reviewer=ctx.reviewer,
         stop=stop,
     )
 
@@ -174,19 +173,25 @@ def import_contacts(
     """Import contacts from a CSV file (a phone column, optionally name)."""
     data = file.read_text(encoding="utf-8-sig")
     with unit_of_work() as session:
+        account_id = find_account(session, account).id
+    with reported_errors():
         report = contacts.import_csv(
-            session,
-            account_id=find_account(session, account).id,
+            context().sessions,
+            account_id=account_id,
             data=data,
             now=utcnow(),
             list_name=list_name or file.stem,
             default_region=default_region,
+            max_rows=context().settings.import_max_rows,
         )
     console.print(
         f"imported {count(report.imported, 'contact')} into the list {safe(report.list_name)}"
     )
     for error in report.errors:
         errors.print(f"line {error.line}: {safe(repr(error.given))}: {safe(error.reason)}")
+    if report.error_count > len(report.errors):
+        kinds = ", ".join(f"{n:,} bad {kind}s" for kind, n in report.errors_by_kind.items())
+        errors.print(f"{report.error_count:,} rows not imported in all ({kinds})")
 
 
 @app.command("messages")

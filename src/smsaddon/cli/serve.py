@@ -8,11 +8,10 @@ from datetime import timedelta
 import typer
 import uvicorn
 
-from smsaddon import compliance
 from smsaddon.cli.app import app, context, fail, reported_errors
 from smsaddon.cli.sending import LEASE
 from smsaddon.config import INSECURE_DEV_KEY, Settings
-from smsaddon.gateways import make_gateway
+from smsaddon.http.middleware import quiet_access_log
 from smsaddon.migrate import upgrade
 from smsaddon.worker import Worker
 
@@ -29,36 +28,40 @@ def serve(
     """Apply migrations, then serve the web UI and API, with a sending worker."""
     from smsaddon.web.app import create_app  # the web stack loads only for this command
 
-    settings = context().settings
+    services = context()
+    settings = services.settings
     _refuse_the_development_key(settings)
     upgrade(settings.database_url)
-    web = create_app(settings)
+    web = create_app(services=services)
     stop = threading.Event()
     runner = None
     if worker:
         with reported_errors():
-            gateway = make_gateway(settings.gateway)
-        web.state.gateway = gateway  # the pages may hand the simulator a reply
+            gateway = services.gateway
         sender = Worker(
-            web.state.sessions,
+            services.sessions,
             gateway,
             lease=timedelta(seconds=lease),
-            reviewer=compliance.reviewer_from_env(),
+            reviewer=services.reviewer,  # due registration reviews are applied here
             stop=stop,
         )
-        runner = threading.Thread(
-            target=sender.run,
-            name="worker",
-            daemon=True,
-        )
+        runner = threading.Thread(target=sender.run, name="worker", daemon=True)
         runner.start()
+    quiet_access_log()  # no query string (nor a token in one) in the access log
     try:
-        uvicorn.run(web, host=host or settings.host, port=port or settings.port, log_level="info")
+        uvicorn.run(
+            web,
+            host=host or settings.host,
+            port=port or settings.port,
+            log_level="info",
+            server_header=False,
+            proxy_headers=False,  # SMSADDON_TRUSTED_PROXIES only: see http/middleware.py
+        )
     finally:
         stop.set()
         if runner is not None:
             runner.join(timeout=10)
-            gateway.close()
+        services.close()
 
 
 def _refuse_the_development_key(settings: Settings) -> None:

@@ -1,12 +1,16 @@
 """`smsaddon users --account NAME` (an account's users, their roles and billing permission),
 `smsaddon users set` (the Primary Admin changes someone's role or billing permission) and
-`smsaddon time-zone` (the account's time zone, in which its people see times)."""
+`smsaddon time-zone` (the account's time zone, in which its people see times),
+`smsaddon password change / reset` (a user's own change; the operator's reset)."""
 
 from __future__ import annotations
+
+import sys
 
 import typer
 
 from smsaddon.accounts import Role, User, find_account, set_time_zone, user_by_email
+from smsaddon.accounts.passwords import change_password, reset_password
 from smsaddon.accounts.service import set_permissions
 from smsaddon.cli.app import app, console, unit_of_work
 from smsaddon.cli.output import Column, emit_json_lines, safe, table
@@ -90,3 +94,43 @@ def time_zone(
             account = set_time_zone(session, actor=actor, time_zone=zone, now=utcnow())
         name, current = account.name, account.time_zone
     console.print(f"the time zone of {safe(name)} is {current}")
+
+
+password_app = typer.Typer(no_args_is_help=True, help="Change or reset a user's password.")
+app.add_typer(password_app, name="password")
+
+
+@password_app.command("change")
+def change(
+    email: str = typer.Option(..., "--email", help="Whose password: they know the current one."),
+    current: str = typer.Option(..., prompt="Current password", hide_input=True),
+    new: str = typer.Option(..., prompt="New password", hide_input=True, confirmation_prompt=True),
+) -> None:
+    """Change a password, knowing the current one: the user's sessions are ended."""
+    with unit_of_work() as session:
+        user = user_by_email(session, email)
+        ended = change_password(session, user=user, current=current, new=new, now=utcnow())
+    console.print(f"the password of {safe(user.email)} is changed; {_sessions(ended)} ended")
+
+
+@password_app.command("reset")
+def reset(
+    email: str = typer.Option(..., "--email", help="Whose password to reset."),
+    from_stdin: bool = typer.Option(
+        False, "--stdin", help="Read the new password from the first line of stdin."
+    ),
+) -> None:
+    """The operator's reset: a new password (printed once, or read from stdin), and every
+    session of the user ended."""
+    given = sys.stdin.readline().rstrip("\r\n") if from_stdin else None
+    with unit_of_work() as session:
+        user = user_by_email(session, email)
+        password = reset_password(session, user=user, new=given, now=utcnow())
+    console.print(f"the password of {safe(user.email)} is reset; every session is ended")
+    if given is None:
+        console.print("the new password, shown this once:")
+        typer.echo(password)
+
+
+def _sessions(ended: int) -> str:
+    return "1 session" if ended == 1 else f"{ended} sessions"

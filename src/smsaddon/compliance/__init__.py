@@ -30,7 +30,6 @@ from smsaddon.compliance.review import (
     Reviewer,
     SimulatedReviewer,
     Submission,
-    reviewer_from_env,
 )
 from smsaddon.compliance.setup import (
     Step,
@@ -84,7 +83,6 @@ __all__ = [
     "reject",
     "require_us_registration",
     "review_due",
-    "reviewer_from_env",
     "save_brand",
     "save_campaign",
     "save_drafts",

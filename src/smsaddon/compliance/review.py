@@ -10,14 +10,11 @@ approves `delay` after submission; with no delay it leaves the decision to the o
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
-
-from smsaddon.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -95,21 +92,3 @@ class SimulatedReviewer:
             if reason:
                 return Decision(approved=False, reason=reason)
         return Decision(approved=True) if self.delay is not None else None
-
-
-def reviewer_from_env(env: Mapping[str, str] | None = None) -> SimulatedReviewer:
-    env = os.environ if env is None else env
-    raw = env.get("SMSADDON_REVIEW_DELAY_SECONDS", "")
-    if raw == "":
-        return SimulatedReviewer()
-    try:
-        seconds = int(raw)
-    except ValueError:
-        raise ConfigError(
-            f"SMSADDON_REVIEW_DELAY_SECONDS must be a whole number, got {raw!r}"
-        ) from None
-    if not 0 <= seconds <= 30 * 86400:
-        raise ConfigError(
-            f"SMSADDON_REVIEW_DELAY_SECONDS must be between 0 and 2592000, got {seconds}"
-        )
-    return SimulatedReviewer(delay=timedelta(seconds=seconds))

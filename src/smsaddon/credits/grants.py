@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection
 
-from smsaddon import audit, sql
+from smsaddon import audit, sql, text
 from smsaddon.credits import allocation, common
 from smsaddon.credits.models import CreditEntry, CreditGrant, EntryKind, GrantSource
 from smsaddon.errors import Conflict, ValidationFailed
@@ -344,4 +344,4 @@ def _optional_reason(reason: str | None) -> str | None:
         return None
     if len(reason) > MAX_REASON:
         raise ValidationFailed(f"a reason has at most {MAX_REASON} characters", field="reason")
-    return reason.strip()
+    return text.checked(reason, field="reason")

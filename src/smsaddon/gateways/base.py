@@ -15,7 +15,7 @@ a database transaction.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -37,7 +37,9 @@ class GatewayUnavailable(Exception):
 
 class Capability(StrEnum):
     INJECT_INBOUND = "inject_inbound"  # `inject(from_e164=, body=, at=)`: a person replies
-    QUERY_STATUS = "query_status"  # `query(gateway_ids)`: the carrier's state of each part
+    # `query(gateway_ids, now=)`: the carrier's state of each id (`CarrierState`); and
+    # `submit(..., accepted=)` tells the messages accepted while the batch is still going.
+    QUERY_STATUS = "query_status"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +67,10 @@ class Refused:
 
 SubmitResult = Accepted | Refused
 ReportStatus = Literal["delivered", "undelivered"]
+# What a carrier says of an id it gave: it has the message (en route, accepted), its final
+# state, or it does not know the id.
+CarrierState = Literal["with_carrier", "delivered", "undelivered", "unknown"]
+OnAccepted = Callable[[Sequence[Accepted]], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,10 +107,19 @@ class Collected:
 class Gateway(Protocol):
     capabilities: frozenset[Capability]
 
-    def submit(self, batch: Sequence[Outbound], *, now: datetime) -> list[SubmitResult]: ...
+    def submit(
+        self, batch: Sequence[Outbound], *, now: datetime, accepted: OnAccepted | None = None
+    ) -> list[SubmitResult]: ...
 
     def collect(self, *, now: datetime) -> Collected: ...
 
     def ack(self, receipts: Sequence[str], *, now: datetime) -> None: ...
 
     def close(self) -> None: ...
+
+
+class Queryable(Protocol):
+    """What a gateway with `Capability.QUERY_STATUS` also does: the carrier's state of each
+    id it gave (GatewayUnavailable when it cannot be asked now)."""
+
+    def query(self, gateway_ids: Sequence[str], *, now: datetime) -> dict[str, CarrierState]: ...

@@ -12,6 +12,7 @@ it is acknowledged).
 
 from __future__ import annotations
 
+import fcntl
 import sqlite3
 import threading
 from collections import Counter
@@ -38,6 +39,9 @@ CREATE INDEX IF NOT EXISTS outbox_waiting ON outbox (due) WHERE acked IS NULL;
 class CarrierStore:
     def __init__(self, path: Path | None) -> None:
         self._lock = threading.Lock()
+        # Writers of every process queue on an flock of `<path>.lock`: the kernel wakes the
+        # next one when the lock is let go (SQLite's own busy wait sleeps up to 100 ms).
+        self._queue = None if path is None else open(f"{path}.lock", "ab")  # noqa: SIM115
         self._db = sqlite3.connect(
             str(path) if path is not None else ":memory:",
             timeout=60,
@@ -55,15 +59,21 @@ class CarrierStore:
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; processes queue on SQLite's lock."""
+        """One write transaction; threads queue on a lock, processes on the flock."""
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+            if self._queue is not None:
+                fcntl.flock(self._queue, fcntl.LOCK_EX)
             try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._db
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+                self._db.execute("COMMIT")
+            finally:
+                if self._queue is not None:
+                    fcntl.flock(self._queue, fcntl.LOCK_UN)
 
     def read(self, sql: str, *params: object) -> list[tuple[Any, ...]]:
         with self._lock:
@@ -72,6 +82,8 @@ class CarrierStore:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+            if self._queue is not None:
+                self._queue.close()
 
 
 def carrier_sends(path: Path) -> Counter[str]:

@@ -34,6 +34,7 @@ from smsaddon.gateways.base import (
     Capability,
     Collected,
     Inbound,
+    OnAccepted,
     Outbound,
     Refused,
     StatusReport,
@@ -78,6 +79,8 @@ class Simulator:
         self.config = config or SimulatorConfig()
         self._rules = [(re.compile(p), o) for p, o in self.config.rules]
         self._replies = [(re.compile(p), text) for p, text in self.config.replies]
+        c = self.config
+        self._rated = bool(c.reject_rate or c.temporary_rate or c.undelivered_rate)
         self._store = CarrierStore(self.config.store)
         self._submits = 0
 
@@ -91,7 +94,11 @@ class Simulator:
         found = self._store.read("SELECT count(*) FROM outbox WHERE acked IS NULL")
         return int(found[0][0])
 
-    def submit(self, batch: Sequence[Outbound], *, now: datetime) -> list[SubmitResult]:
+    def submit(
+        self, batch: Sequence[Outbound], *, now: datetime, accepted: OnAccepted | None = None
+    ) -> list[SubmitResult]:
+        """Take the batch and answer it whole (`accepted` is not called: there is no moment
+        when some of its messages are answered and others not)."""
         if not batch:
             return []
         at = now.timestamp()
@@ -167,6 +174,8 @@ class Simulator:
         for pattern, outcome in self._rules:
             if pattern.search(message.to):
                 return outcome
+        if not self._rated:
+            return "deliver"
         draw = random.Random(f"{self.config.seed}:{message.key}").random()
         rates: tuple[tuple[Outcome, float], ...] = (
             ("reject", self.config.reject_rate),

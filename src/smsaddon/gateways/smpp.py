@@ -35,9 +35,11 @@ import smpplib.smpp
 from smsaddon.gateways.base import (
     Accepted,
     Capability,
+    CarrierState,
     Collected,
     GatewayUnavailable,
     Inbound,
+    OnAccepted,
     Outbound,
     Refused,
     StatusReport,
@@ -80,6 +82,7 @@ class SmppConfig:
     part_backoff: float = 0.5  # seconds before the first resend of a part, doubling
     bind_backoff: float = 1.0  # seconds after a failed bind, doubling ...
     bind_backoff_cap: float = 300.0  # ... up to this
+    journal_every: float = 1.0  # seconds between telling the messages accepted in a batch
 
     def source(self) -> tuple[int, int, str]:
         """(TON, NPI, address) of the sender."""
@@ -109,6 +112,9 @@ class _Message:
     def done(self) -> bool:
         return len(self.ids) == len(self.parts)
 
+    def accepted(self) -> Accepted:
+        return Accepted(self.key, tuple(self.ids[i] for i in sorted(self.ids)))
+
 
 class _Client(smpplib.client.Client):  # type: ignore[misc]
     """smpplib's client, but a deliver_sm is not answered when read: `answer` does it."""
@@ -122,8 +128,22 @@ class _Client(smpplib.client.Client):  # type: ignore[misc]
         self.send_pdu(resp)
 
 
+# query_sm_resp message_state: the carrier has it, its final state, or (any error) it does
+# not know the id.
+STATES: dict[int, CarrierState] = {
+    1: "with_carrier",  # ENROUTE
+    2: "delivered",  # DELIVERED
+    3: "undelivered",  # EXPIRED
+    4: "undelivered",  # DELETED
+    5: "undelivered",  # UNDELIVERABLE
+    6: "with_carrier",  # ACCEPTED
+    7: "with_carrier",  # UNKNOWN (the SMSC has it, in no state it can name)
+    8: "undelivered",  # REJECTED
+}
+
+
 class SmppGateway:
-    capabilities: frozenset[Capability] = frozenset()
+    capabilities: frozenset[Capability] = frozenset({Capability.QUERY_STATUS})
 
     def __init__(self, config: SmppConfig) -> None:
         self.config = config
@@ -135,6 +155,8 @@ class SmppGateway:
         self._outstanding: dict[int, tuple[_Message, int]] = {}  # sequence -> message, part
         self._refused_parts: list[tuple[_Message, int]] = []
         self._received: dict[str, StatusReport | Inbound] = {}  # receipt -> item, not acked
+        self._queries: dict[int, str] = {}  # sequence -> the id asked about, not answered
+        self._states: dict[str, CarrierState] = {}
         self._next_send = 0.0
         self._last_activity = 0.0
 
@@ -155,6 +177,7 @@ class SmppGateway:
         client.set_message_sent_handler(self._on_submit_resp)
         client.set_message_received_handler(self._on_deliver)
         client.set_error_pdu_handler(self._on_error_pdu)
+        client.set_query_resp_handler(self._on_query_resp)
         try:
             client.connect()
             client.bind_transceiver(system_id=self.config.system_id, password=self.config.password)
@@ -200,7 +223,12 @@ class SmppGateway:
 
     # Submitting ---------------------------------------------------------------------------
 
-    def submit(self, batch: Sequence[Outbound], *, now: datetime) -> list[SubmitResult]:
+    def submit(
+        self, batch: Sequence[Outbound], *, now: datetime, accepted: OnAccepted | None = None
+    ) -> list[SubmitResult]:
+        """Send the batch's parts, within the window and the TPS; `accepted`, if given, is
+        told the messages accepted whole so far every `journal_every` seconds while the
+        batch goes on (a slow batch: their ids are written before its end)."""
         if not batch:
             return []
         client = self._connected()
@@ -211,9 +239,17 @@ class SmppGateway:
         ]
         self._outstanding, self._refused_parts = {}, []
         broken = False
+        told: set[str] = set()
+        next_tell = time.monotonic() + self.config.journal_every
         try:
             deadline = time.monotonic() + self.config.timeout
             while queue or self._outstanding or self._refused_parts:
+                if accepted is not None and time.monotonic() >= next_tell:
+                    news = [m for m in messages if m.done() and m.key not in told]
+                    if news:
+                        accepted([m.accepted() for m in news])
+                        told.update(m.key for m in news)
+                    next_tell = time.monotonic() + self.config.journal_every
                 queue += self._resends()
                 ready = [item for item in queue if item[0] <= time.monotonic()]
                 if ready and len(self._outstanding) < self.config.window:
@@ -291,10 +327,11 @@ class SmppGateway:
     def _on_error_pdu(self, pdu: Any) -> None:
         if pdu.command == "submit_sm_resp":
             self._on_submit_resp(pdu)
+        # an error query_sm_resp goes on to `_on_query_resp` (smpplib calls both)
 
     def _result(self, message: _Message) -> SubmitResult:
         if message.done():
-            return Accepted(message.key, tuple(message.ids[i] for i in sorted(message.ids)))
+            return message.accepted()
         if message.unanswered:
             return Refused(message.key, LOST, retryable=False)
         if not message.tries:
@@ -306,6 +343,52 @@ class SmppGateway:
         if message.ids:
             return Refused(message.key, PARTIAL.format(reason=reason), retryable=False)
         return Refused(message.key, reason, retryable=code in RETRYABLE)
+
+    # Asking the SMSC ----------------------------------------------------------------------
+
+    def query(self, gateway_ids: Sequence[str], *, now: datetime) -> dict[str, CarrierState]:
+        """The SMSC's state of each id (query_sm, within the window), "unknown" for an id it
+        does not know. GatewayUnavailable if it cannot be asked now, or does not answer."""
+        client = self._connected()
+        ton, npi, source = self.config.source()
+        self._queries, self._states = {}, {}
+        pending = list(dict.fromkeys(gateway_ids))
+        try:
+            deadline = time.monotonic() + self.config.timeout
+            while pending or self._queries:
+                if pending and len(self._queries) < self.config.window:
+                    gateway_id = pending.pop(0)
+                    pdu = client.query_message(
+                        message_id=gateway_id,
+                        source_addr_ton=ton,
+                        source_addr_npi=npi,
+                        source_addr=source,
+                    )
+                    self._queries[pdu.sequence] = gateway_id
+                    self._read(client, wait=0)
+                    deadline = time.monotonic() + self.config.timeout
+                    continue
+                if time.monotonic() > deadline:
+                    raise GatewayUnavailable("the SMSC did not answer query_sm", retry_after=5)
+                self._read(client, wait=0.05)
+        except _ERRORS as exc:
+            self._drop(client)
+            raise GatewayUnavailable(f"connection lost while querying: {exc}") from None
+        except GatewayUnavailable:
+            self._drop(client)
+            raise
+        finally:
+            self._last_activity = time.monotonic()
+        return {gateway_id: self._states[gateway_id] for gateway_id in gateway_ids}
+
+    def _on_query_resp(self, pdu: Any, **_: Any) -> None:
+        gateway_id = self._queries.pop(pdu.sequence, None)
+        if gateway_id is None:
+            return
+        if pdu.status != smpplib.consts.SMPP_ESME_ROK:
+            self._states[gateway_id] = "unknown"
+        else:
+            self._states[gateway_id] = STATES.get(int(pdu.message_state or 0), "with_carrier")
 
     # Receiving ----------------------------------------------------------------------------
 
@@ -326,11 +409,8 @@ class SmppGateway:
             )
             return
         source, destination = _text(pdu.source_addr), _text(pdu.destination_addr)
-        digest = hashlib.sha256(
-            f"{source}|{destination}|{coding}|{pdu.sequence}|".encode() + data
-        ).hexdigest()[:32]
         self._received[receipt] = Inbound(
-            f"smpp-{digest}",
+            inbound_id(pdu, data),
             "+" + source.lstrip("+"),
             "+" + destination.lstrip("+"),
             text,
@@ -377,6 +457,31 @@ class SmppGateway:
         except _ERRORS as exc:
             log.warning("connection lost while answering: %s", exc)
             self._drop(self._client)
+
+
+# What an SMSC may put in a deliver_sm to tell its messages apart (its own id, the parts of
+# a concatenated message); a redelivery carries them again, unchanged.
+SMSC_FIELDS = (
+    "receipted_message_id",
+    "user_message_reference",
+    "sar_msg_ref_num",
+    "sar_segment_seqnum",
+    "sar_total_segments",
+    "source_port",
+    "destination_port",
+)
+
+
+def inbound_id(pdu: Any, data: bytes) -> str:
+    """The id of an inbound (mobile-originated) message: from what the SMSC sends again when
+    it redelivers it (the addresses, the coding, the text and the SMSC's own fields), never
+    from the PDU's sequence number, so a redelivery after a reconnect has the same id.
+    Identical texts from one number at different times have the same id too: `receive` tells
+    a redelivery from a new message by time and order."""
+    fields = [pdu.source_addr, pdu.destination_addr, pdu.data_coding, pdu.esm_class]
+    fields += [getattr(pdu, name, None) for name in SMSC_FIELDS]
+    head = "|".join("" if value is None else _text(value) for value in fields)
+    return "smpp-" + hashlib.sha256(head.encode() + b"|" + data).hexdigest()[:32]
 
 
 def reference_of(key: str) -> int:

@@ -354,6 +354,22 @@ EXAMPLES: dict[str, tuple[int, str, dict[str, Any]]] = {
         {"region": "CN"},
     ),
     "rate_limited": (429, "Too many requests with this token. Retry in 1 s.", {"retry_after": 1}),
+    "addon_required": (
+        403,
+        "Sending SMS needs the SMS add-on. Buy it on the Billing & Upgrade page.",
+        {"where": "/billing"},
+    ),
+    "registration_required": (
+        403,
+        "Messages to United States numbers (US) need an approved A2P 10DLC brand and "
+        "campaign registration.",
+        {"region": "US"},
+    ),
+    "payload_too_large": (
+        413,
+        "The request body is larger than 10485760 bytes.",
+        {"limit": 10485760},
+    ),
 }
 
 HEADERS: dict[int, dict[str, Any]] = {
@@ -372,8 +388,11 @@ HEADERS: dict[int, dict[str, Any]] = {
 }
 
 
-def example(code: str) -> dict[str, Any]:
+def example(
+    code: str, worded: Mapping[str, tuple[str, dict[str, Any]]] | None = None
+) -> dict[str, Any]:
     status, detail, extra = EXAMPLES[code]
+    detail, extra = (worded or {}).get(code, (detail, extra))
     return {
         "type": problem_type(code),
         "title": title_of(code),
@@ -385,9 +404,12 @@ def example(code: str) -> dict[str, Any]:
     }
 
 
-def problem_responses(*codes: str) -> dict[int | str, dict[str, Any]]:
+def problem_responses(
+    *codes: str, worded: Mapping[str, tuple[str, dict[str, Any]]] | None = None
+) -> dict[int | str, dict[str, Any]]:
     """OpenAPI responses for these problem codes (and 401, 422 and 429, which any request
-    can meet), grouped by status, each code with its example."""
+    can meet), grouped by status, each code with its example. `worded`: an area's own
+    example (detail, extra members) for a code, in place of the general one."""
     by_status: dict[int, list[str]] = {}
     for code in dict.fromkeys(["unauthorized", "validation_failed", "rate_limited", *codes]):
         by_status.setdefault(EXAMPLES[code][0], []).append(code)
@@ -401,7 +423,8 @@ def problem_responses(*codes: str) -> dict[int | str, dict[str, Any]]:
                 PROBLEM_TYPE: {
                     "schema": schema,
                     "examples": {
-                        code: {"summary": code, "value": example(code)} for code in status_codes
+                        code: {"summary": code, "value": example(code, worded)}
+                        for code in status_codes
                     },
                 }
             },

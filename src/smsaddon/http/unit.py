@@ -38,6 +38,7 @@ from smsaddon.accounts import User
 from smsaddon.accounts.tokens import authenticate_token, hash_token
 from smsaddon.db import transaction
 from smsaddon.errors import DomainError
+from smsaddon.http.middleware import client_address
 from smsaddon.http.problems import RateLimited, Unauthorized
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ def bearer_token(
     """The request's token (not yet checked), within its rate limit; a request without one
     counts against its address's limit, then is refused."""
     if credentials is None or not credentials.credentials:
-        _take(request, "address:" + client_address(request))
+        _take(request, "address:" + client_address(request.scope))
         raise Unauthorized("A valid API token is required: send Authorization: Bearer <token>.")
     token = credentials.credentials
     _take(request, hash_token(token))
@@ -80,17 +81,12 @@ def _take(request: Request, key: str) -> None:
         raise RateLimited(wait)
 
 
-def client_address(request: Request) -> str:
-    """The client's address, as the proxy middleware resolved it (see http/middleware.py)."""
-    return request.client.host if request.client else "unknown"
-
-
 def authenticated(request: Request, session: Session, token: str) -> User:
     """The user the token acts as, in the request's transaction. A wrong token counts against
     its address's limit, like a request without one."""
     user = authenticate_token(session, token)
     if user is None:
-        _take(request, "address:" + client_address(request))
+        _take(request, "address:" + client_address(request.scope))
         raise Unauthorized("This API token is not valid: it is unknown or was revoked.")
     return user
 
@@ -176,7 +172,7 @@ def _is_fetch(request: Request) -> bool:
 def _api_unit(readonly: bool) -> Callable[..., Iterator[ApiUnit]]:
     def unit(request: Request, token: Token) -> Iterator[ApiUnit]:
         found = services(request)
-        with transaction(found.sessions, readonly=readonly) as session:
+        with transaction(found.sessions, readonly=readonly, holder=object()) as session:
             user = authenticated(request, session, token)
             yield ApiUnit(session, user, found.clock(), found, request)
 
@@ -188,7 +184,7 @@ def _page_unit(readonly: bool) -> Callable[..., Iterator[PageUnit]]:
         from smsaddon.web.security import signed_in_user
 
         found = services(request)
-        with transaction(found.sessions, readonly=readonly) as session:
+        with transaction(found.sessions, readonly=readonly, holder=object()) as session:
             user = signed_in_user(request, session)
             yield PageUnit(session, user, found.clock(), found, request)
 

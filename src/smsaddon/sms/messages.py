@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from smsaddon import credits, sql
@@ -46,6 +46,7 @@ from smsaddon.sms.models import (
 from smsaddon.sms.optouts import is_opted_out
 from smsaddon.sms.pricing import Estimate, rate_for
 from smsaddon.sms.quiet_hours import next_allowed, time_zones_for
+from smsaddon.text import checked
 
 OPTED_OUT = "The recipient opted out (replied STOP): nothing was sent or charged."
 LIST_GROUPS = sql.Statement("""
@@ -103,6 +104,7 @@ def estimate(
 ) -> Estimate:
     """What sending `text` to `recipients` holds: the account's opt-outs and 10DLC
     registration applied as the send applies them (every surface's estimate is this)."""
+    text = checked(text, field="text", text=True)
     valid = [
         n.e164
         for n in normalize_many(recipients, default_region=default_region)
@@ -157,6 +159,7 @@ def send_message(
     default_region: str | None = None,
 ) -> Message:
     """Accept one message: queued with its hold, or blocked (opted out, free)."""
+    body = checked(body, field="text", text=True)
     count = count_segments(body, segment_cap=catalog.sms_addon.segment_cap)
     phone = normalize(to, default_region=default_region)
     country = rate_for(catalog, phone.region)
@@ -213,6 +216,7 @@ def send_broadcast(
     The messages are written by one INSERT ... SELECT over the list: the price and refusal
     per region and the quiet-hours start per set of time zones are worked out once each and
     joined in."""
+    body = checked(body, field="text", text=True)
     count = count_segments(body, segment_cap=catalog.sms_addon.segment_cap)
     account_id = actor.account_id
     require_addon(session, account_id=account_id, now=now)
@@ -318,6 +322,28 @@ def list_messages(
     limit: int = 50,
 ) -> list[Message]:
     """The account's messages, newest first, filtered."""
+    query = _messages(account_id, status, broadcast_id, to)
+    if before_id is not None:
+        query = query.where(Message.id < before_id)
+    return list(session.scalars(query.order_by(Message.id.desc()).limit(limit)))
+
+
+def count_messages(
+    session: Session,
+    *,
+    account_id: int,
+    status: str | None = None,
+    broadcast_id: int | None = None,
+    to: str | None = None,
+) -> int:
+    """How many messages `list_messages` pages through with these filters."""
+    query = _messages(account_id, status, broadcast_id, to).with_only_columns(func.count())
+    return int(session.scalar(query) or 0)
+
+
+def _messages(
+    account_id: int, status: str | None, broadcast_id: int | None, to: str | None
+) -> Select[Message]:
     query = select(Message).where(Message.account_id == account_id)
     if status is not None:
         query = query.where(Message.status == status)
@@ -325,9 +351,7 @@ def list_messages(
         query = query.where(Message.broadcast_id == broadcast_id)
     if to is not None:
         query = query.where(Message.to_e164 == normalize(to).e164)
-    if before_id is not None:
-        query = query.where(Message.id < before_id)
-    return list(session.scalars(query.order_by(Message.id.desc()).limit(limit)))
+    return query
 
 
 def cancel_message(session: Session, *, account_id: int, message_id: int, now: datetime) -> Message:

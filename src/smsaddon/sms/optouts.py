@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from smsaddon import credits, sql
@@ -97,9 +97,19 @@ def opt_in(session: Session, *, account_id: int, e164: str) -> bool:
     return bool(getattr(result, "rowcount", 0))
 
 
-def list_opt_outs(session: Session, *, account_id: int) -> list[OptOut]:
-    query = select(OptOut).where(OptOut.account_id == account_id).order_by(OptOut.created_at.desc())
-    return list(session.scalars(query))
+def list_opt_outs(
+    session: Session, *, account_id: int, before_id: int | None = None, limit: int | None = None
+) -> list[OptOut]:
+    """Newest first; `before_id` continues a previous page (cursor pagination)."""
+    query = select(OptOut).where(OptOut.account_id == account_id)
+    if before_id is not None:
+        query = query.where(OptOut.id < before_id)
+    return list(session.scalars(query.order_by(OptOut.id.desc()).limit(limit)))
+
+
+def count_opt_outs(session: Session, *, account_id: int) -> int:
+    query = select(func.count()).select_from(OptOut).where(OptOut.account_id == account_id)
+    return int(session.scalar(query) or 0)
 
 
 def add_opt_out(session: Session, *, actor: User, number: str, now: datetime) -> str:

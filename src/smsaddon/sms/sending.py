@@ -6,8 +6,10 @@ batch.
 At most once to the carrier: the claim is the durable intent record. It stamps its messages
 `sending` with a fresh attempt id, the attempt's number, a lease and `submitted_at`, and is
 committed before the network call. A message found `sending` with its lease run out has an
-unknown outcome: the next claim fails it and releases its credits, and it is never submitted
-again (the gateway is not trusted to remember it). Only the holder of the attempt records the
+unknown outcome, and it is never submitted again (the gateway is not trusted to remember
+it): if its gateway ids were written while its batch went on (`note_accepted`) and the
+gateway can be asked, the worker asks (`resolve`); otherwise the next claim fails it and
+releases its credits. Only the holder of the attempt records the
 outcome, so a slow worker whose lease ran out changes nothing. `sent` captures the hold;
 `failed` and `canceled` release it.
 
@@ -17,15 +19,15 @@ checks again with `opted_out_among` just before the network call.
 
 Reports move a message forward only (`delivered`/`undelivered` over `sent`, `undelivered`
 over `delivered`), so one applied twice changes nothing. A report whose message's gateway ids
-are not recorded yet waits in `pending_reports` and is applied by `match_pending`, which
-every worker runs at the start of each claim.
+are not recorded yet (or whose message is still `sending`) waits in `pending_reports` and is
+applied by `match_pending`, which every worker runs at the start of each claim.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, func, select
@@ -33,7 +35,14 @@ from sqlalchemy.orm import Session
 
 from smsaddon import credits, sql
 from smsaddon.db import insert_ignoring_conflicts
-from smsaddon.gateways.base import Accepted, Inbound, StatusReport, SubmitResult
+from smsaddon.gateways.base import (
+    Accepted,
+    CarrierState,
+    Inbound,
+    Refused,
+    StatusReport,
+    SubmitResult,
+)
 from smsaddon.sms.models import InboundMessage, Kind, Message, Status, hold_ref
 from smsaddon.sms.optouts import (
     HELP_REPLY,
@@ -51,11 +60,21 @@ MAX_ATTEMPTS = 5
 BACKOFF = timedelta(seconds=5)
 MAX_BACKOFF = timedelta(minutes=10)
 KEEP_PENDING_REPORTS = timedelta(days=7)
+# An inbound message with a gateway id seen before, the same as the last from its number and
+# within this time of it, is a redelivery (SMPP: the SMSC sends a deliver_sm again when its
+# deliver_sm_resp was lost), not a new message: it is neither stored nor answered again.
+REDELIVERY = timedelta(minutes=10)
 UNKNOWN_OUTCOME = (
     "The outcome of the submission is unknown: the worker sending it stopped before the "
     "gateway answered. It was not resent, so that it is never sent twice, and its credits "
     "were released."
 )
+NOT_WITH_CARRIER = (
+    "The outcome of the submission was unknown (the worker sending it stopped), and the "
+    "carrier, asked, does not have the whole message. It was not resent, so that it is never "
+    "sent twice, and its credits were released."
+)
+QUERIED_UNDELIVERED = "undeliverable, as the carrier answered when asked"
 OPTED_OUT = (
     "EXISTS (SELECT 1 FROM opt_outs o WHERE o.account_id = m.account_id AND o.e164 = m.to_e164)"
 )
@@ -94,12 +113,12 @@ CANCEL_STOPPED = f"""
       AND {OPTED_OUT.replace("m.", "messages.")}
     RETURNING id, account_id, credits
 """
-DEFER = sql.Statement("""
+DEFER = """
     UPDATE messages SET status = 'queued', due_at = :due_at, attempt_id = NULL,
            claimed_by = NULL, lease_until = NULL, submitted_at = NULL,
            attempts = attempts - :undo, reason = :reason
-    WHERE id = :id AND attempt_id = :attempt_id AND status = 'sending'
-""")
+    WHERE id IN :keys AND attempt_id = :attempt_id AND status = 'sending'
+"""
 SENT = """
     UPDATE messages SET status = 'sent', sent_at = :now, lease_until = NULL, reason = NULL
     WHERE id IN :keys AND attempt_id = :attempt_id AND status = 'sending'
@@ -126,7 +145,8 @@ UNDELIVERED = f"""
 """
 MATCHED = """
     DELETE FROM pending_reports WHERE gateway_id IN :keys
-      AND EXISTS (SELECT 1 FROM gateway_refs r WHERE r.gateway_id = pending_reports.gateway_id)
+      AND EXISTS (SELECT 1 FROM gateway_refs r JOIN messages m ON m.id = r.message_id
+                  WHERE r.gateway_id = pending_reports.gateway_id AND m.status <> 'sending')
     RETURNING gateway_id
 """
 # The best report per message (`best`: message_id, status, at, error) moves it forward.
@@ -143,8 +163,9 @@ _MOVE_FORWARD = """
 # reports never applied). SQLite runs one writer at a time, so its three statements agree.
 APPLY_PENDING_PG = sql.Statement(f"""
     WITH gone AS (
-        DELETE FROM pending_reports p USING gateway_refs r
+        DELETE FROM pending_reports p USING gateway_refs r, messages m
         WHERE r.gateway_id = p.gateway_id AND p.gateway_id = ANY(:keys)
+          AND m.id = r.message_id AND m.status <> 'sending'
         RETURNING r.message_id, p.status, p.at, p.error
     ), best AS (
         SELECT DISTINCT ON (message_id) message_id, status, at, error FROM gone
@@ -153,19 +174,23 @@ APPLY_PENDING_PG = sql.Statement(f"""
     {_MOVE_FORWARD}
 """)
 # PostgreSQL: reports applied in one statement: those of known messages moved forward, the
-# rest stored to wait.
+# rest stored to wait (a message is known once its outcome is recorded: ids written while its
+# batch was still being submitted do not make it known).
 APPLY_REPORTS_PG = sql.Statement(f"""
     WITH incoming (gateway_id, status, at, error) AS (
         SELECT * FROM unnest(CAST(:ids AS VARCHAR[]), CAST(:statuses AS VARCHAR[]),
                              CAST(:ats AS TIMESTAMPTZ[]), CAST(:errors AS VARCHAR[]))
+    ), known AS (
+        SELECT r.message_id, i.* FROM incoming i
+        JOIN gateway_refs r ON r.gateway_id = i.gateway_id
+        JOIN messages m ON m.id = r.message_id AND m.status <> 'sending'
     ), best AS (
-        SELECT DISTINCT ON (r.message_id) r.message_id, i.status, i.at, i.error
-        FROM incoming i JOIN gateway_refs r ON r.gateway_id = i.gateway_id
-        ORDER BY r.message_id, i.status = 'undelivered' DESC, i.at
+        SELECT DISTINCT ON (message_id) message_id, status, at, error FROM known
+        ORDER BY message_id, status = 'undelivered' DESC, at
     ), waiting AS (
         INSERT INTO pending_reports (gateway_id, status, at, error, received_at)
         SELECT i.gateway_id, i.status, i.at, i.error, :now FROM incoming i
-        WHERE NOT EXISTS (SELECT 1 FROM gateway_refs r WHERE r.gateway_id = i.gateway_id)
+        WHERE NOT EXISTS (SELECT 1 FROM known k WHERE k.gateway_id = i.gateway_id)
         ON CONFLICT DO NOTHING
     )
     {_MOVE_FORWARD}
@@ -173,8 +198,19 @@ APPLY_REPORTS_PG = sql.Statement(f"""
 # Pending reports whose message became known (matched by `match_pending`).
 MATCHABLE = sql.Statement("""
     SELECT p.gateway_id FROM pending_reports p
-    JOIN gateway_refs r ON r.gateway_id = p.gateway_id LIMIT 1000
+    JOIN gateway_refs r ON r.gateway_id = p.gateway_id
+    JOIN messages m ON m.id = r.message_id AND m.status <> 'sending' LIMIT 1000
 """)
+REFS_OF = "SELECT message_id, gateway_id FROM gateway_refs WHERE message_id IN :keys"
+# A message whose outcome is unknown and whose ids are known goes to this worker to resolve.
+RESUMED = """
+    UPDATE messages SET attempt_id = :attempt_id, claimed_by = :worker,
+           lease_until = :lease_until
+    WHERE id IN :keys AND status = 'sending'
+    RETURNING id, account_id, to_e164, body, broadcast_id, time_zones, credits, attempts,
+              kind
+"""
+REF_COLUMNS = ("gateway_id", "message_id")
 FORGET_PENDING = sql.Statement("DELETE FROM pending_reports WHERE received_at < :before")
 REPORT_COLUMNS = ("gateway_id", "status", "at", "error", "received_at")
 
@@ -199,16 +235,30 @@ class Claimed:
 class Claim:
     messages: list[Claimed]
     settled: int  # ended without sending (opted out, unknown outcome), or reports matched
+    # Outcome unknown, ids known: to ask the carrier about (`resolve`), never to submit.
+    unresolved: list[tuple[Claimed, tuple[str, ...]]] = field(default_factory=list)
 
 
-def claim(session: Session, *, worker: str, now: datetime, limit: int, lease: timedelta) -> Claim:
+def claim(
+    session: Session,
+    *,
+    worker: str,
+    now: datetime,
+    limit: int,
+    lease: timedelta,
+    resolve: bool = False,
+) -> Claim:
     """Claim up to `limit` due messages for a submission starting now (`FOR UPDATE SKIP
     LOCKED` on PostgreSQL, so workers never wait on each other; SQLite's write lock serializes
     claims). The statement that picks them also tells, of each, whether its number opted out
     of its account (then it is canceled, not handed out) and whether an earlier attempt's
     lease ran out (then it is failed: its outcome is unknown); both are released. Messages
     outside quiet hours now go back to wait for their next allowed time. Reports that waited
-    for their message are matched first (`match_pending`)."""
+    for their message are matched first (`match_pending`).
+
+    With `resolve` (the gateway can be asked about its ids), a message of unknown outcome
+    whose gateway ids were written (`note_accepted`) is not failed: it comes back in
+    `unresolved`, under a new attempt and lease, for `resolve`."""
     conn = sql.connection(session)
     matched = match_pending(session)
     due = sql.rows(conn, DUE[conn.dialect.name], now=now, limit=limit)
@@ -217,39 +267,69 @@ def claim(session: Session, *, worker: str, now: datetime, limit: int, lease: ti
     unknown = [mid for mid, resumed, _ in due if resumed]  # the carrier may have it
     opted_out = [mid for mid, resumed, out in due if out and not resumed]
     settled = matched + _settle(conn, opted_out, Status.CANCELED, OPTED_OUT_CANCELED, now)
-    settled += _settle(conn, unknown, Status.FAILED, UNKNOWN_OUTCOME, now)
+    attempt_id = str(uuid.uuid4())
+    stamp = {"attempt_id": attempt_id, "worker": worker, "lease_until": now + lease}
+    unresolved = _unresolved(conn, unknown, stamp) if resolve and unknown else []
+    asked = {message.id for message, _ in unresolved}
+    failed = [mid for mid in unknown if mid not in asked]
+    settled += _settle(conn, failed, Status.FAILED, UNKNOWN_OUTCOME, now)
     fresh = [mid for mid, resumed, out in due if not resumed and not out]
     if not fresh:
-        return Claim([], settled)
-    attempt_id = str(uuid.uuid4())
-    rows = sql.rows_in(
-        conn,
-        CLAIMED,
-        fresh,
-        attempt_id=attempt_id,
-        worker=worker,
-        lease_until=now + lease,
-        now=now,
-    )
-    bodies = _broadcast_bodies(conn, {row[4] for row in rows if row[3] is None})
+        return Claim([], settled, unresolved)
+    rows = sql.rows_in(conn, CLAIMED, fresh, now=now, **stamp)
     claimed: list[Claimed] = []
-    for mid, account_id, to, body, broadcast_id, zones, cost, attempts, kind in rows:
-        message = Claimed(
-            id=mid,
-            account_id=account_id,
-            to=to,
-            body=body if body is not None else bodies[broadcast_id],
-            credits=cost,
-            attempts=attempts,
-            attempt_id=attempt_id,
-            time_zones=zones or "",
-        )
-        if kind == Kind.MESSAGE and not allowed(now, zones):
-            _defer(conn, message, next_allowed(now, zones), undo=1)
+    waiting: dict[str, list[Claimed]] = {}  # outside quiet hours, by their time zones
+    inside: dict[str, bool] = {}  # quiet hours, once per set of time zones (a broadcast: one)
+    for message, kind in _claimed(conn, rows, attempt_id):
+        zones = message.time_zones
+        if zones not in inside:
+            inside[zones] = allowed(now, zones)
+        if kind == Kind.MESSAGE and not inside[zones]:
+            waiting.setdefault(zones, []).append(message)
         else:
             claimed.append(message)
+    for zones, later in waiting.items():
+        _defer(conn, later, next_allowed(now, zones), undo=1)
     claimed.sort(key=lambda c: c.id)
-    return Claim(claimed, settled)
+    return Claim(claimed, settled, unresolved)
+
+
+def _claimed(
+    conn: Connection, rows: Sequence[sql.Row], attempt_id: str
+) -> list[tuple[Claimed, str]]:
+    """(message, kind) of each row of CLAIMED or RESUMED."""
+    bodies = _broadcast_bodies(conn, {row[4] for row in rows if row[3] is None})
+    return [
+        (
+            Claimed(
+                id=mid,
+                account_id=account_id,
+                to=to,
+                body=body if body is not None else bodies[broadcast_id],
+                credits=cost,
+                attempts=attempts,
+                attempt_id=attempt_id,
+                time_zones=zones or "",
+            ),
+            kind,
+        )
+        for mid, account_id, to, body, broadcast_id, zones, cost, attempts, kind in rows
+    ]
+
+
+def _unresolved(
+    conn: Connection, unknown: list[int], stamp: dict[str, object]
+) -> list[tuple[Claimed, tuple[str, ...]]]:
+    """Of messages of unknown outcome, those whose gateway ids were written, taken over under
+    a new attempt, with their ids."""
+    ids: dict[int, list[str]] = {}
+    for mid, gateway_id in sql.rows_in(conn, REFS_OF, unknown):
+        ids.setdefault(mid, []).append(gateway_id)
+    if not ids:
+        return []
+    rows = sql.rows_in(conn, RESUMED, sorted(ids), **stamp)
+    found = _claimed(conn, rows, str(stamp["attempt_id"]))
+    return [(message, tuple(sorted(ids[message.id]))) for message, _ in found]
 
 
 def _settle(conn: Connection, ids: list[int], status: Status, reason: str, now: datetime) -> int:
@@ -314,11 +394,11 @@ def record(
             accepted.setdefault(message.attempt_id, {})[message.id] = (message, result)
         elif result.retry_after is not None:  # nothing was tried: the attempt does not count
             due = next_allowed(now + timedelta(seconds=result.retry_after), message.time_zones)
-            _defer(conn, message, due, undo=1, reason=result.reason)
+            _defer(conn, [message], due, undo=1, reason=result.reason)
         elif result.retryable and message.attempts < MAX_ATTEMPTS:
             delay = min(BACKOFF * 2 ** (message.attempts - 1), MAX_BACKOFF)
             due = next_allowed(now + delay, message.time_zones)
-            _defer(conn, message, due, undo=0, reason=result.reason)
+            _defer(conn, [message], due, undo=0, reason=result.reason)
         else:
             failed.setdefault((message.attempt_id, result.reason[:300]), []).append(message.id)
     for (attempt_id, reason), ids in failed.items():
@@ -330,25 +410,66 @@ def record(
             mid for (mid,) in sql.rows_in(conn, SENT, list(by_id), attempt_id=attempt_id, now=now)
         ]
         refs = [(gid, mid) for mid in sent for gid in by_id[mid][1].gateway_ids]
-        sql.insert_many(conn, "gateway_refs", ("gateway_id", "message_id"), refs)
+        sql.insert_many(conn, "gateway_refs", REF_COLUMNS, refs, suffix="ON CONFLICT DO NOTHING")
         holds = [(by_id[mid][0].account_id, hold_ref(mid)) for mid in sent if by_id[mid][0].credits]
         if holds:
             credits.capture_many(conn, holds=holds, now=now)
 
 
-def _defer(
-    conn: Connection, message: Claimed, due_at: datetime, *, undo: int, reason: str | None = None
-) -> None:
-    """Put a claimed message back in the queue until `due_at`, with why it waits."""
-    sql.write(
-        conn,
-        DEFER,
-        id=message.id,
-        attempt_id=message.attempt_id,
-        due_at=due_at,
-        undo=undo,
-        reason=None if reason is None else reason[:300],
+def note_accepted(session: Session, *, accepted: Sequence[tuple[int, Accepted]]) -> None:
+    """Write the gateway ids of messages (by id) the gateway accepted while their batch is
+    still being submitted: the message stays `sending`, and if its worker stops before
+    recording the batch, the claim that finds it can ask the carrier (`resolve`)."""
+    refs = [(gid, mid) for mid, answer in accepted for gid in answer.gateway_ids]
+    sql.insert_many(
+        sql.connection(session), "gateway_refs", REF_COLUMNS, refs, suffix="ON CONFLICT DO NOTHING"
     )
+
+
+def resolve(
+    session: Session,
+    *,
+    found: Sequence[tuple[Claimed, dict[str, CarrierState]]],
+    now: datetime,
+) -> None:
+    """Record what the carrier said, when asked, of messages whose outcome was unknown: one
+    whose every part it has was submitted (`sent`, captured; a final state it told is applied
+    as a report); any other failed and released. Never resubmitted."""
+    results: list[tuple[Claimed, SubmitResult]] = []
+    reports: list[StatusReport] = []
+    for message, states in found:
+        if states and "unknown" not in states.values():
+            results.append((message, Accepted(message.key, tuple(states))))
+            for gateway_id, state in states.items():
+                if state == "delivered":
+                    reports.append(StatusReport(gateway_id, state, now))
+                elif state == "undelivered":
+                    reports.append(StatusReport(gateway_id, state, now, QUERIED_UNDELIVERED))
+        else:
+            results.append((message, Refused(message.key, NOT_WITH_CARRIER, retryable=False)))
+    record(session, results=results, now=now)
+    apply_reports(session, reports=reports, now=now)
+
+
+def _defer(
+    conn: Connection,
+    messages: Sequence[Claimed],
+    due_at: datetime,
+    *,
+    undo: int,
+    reason: str | None = None,
+) -> None:
+    """Put claimed messages back in the queue until `due_at`, with why they wait."""
+    for attempt_id, ids in _by_attempt(messages).items():
+        sql.rows_in(
+            conn,
+            DEFER,
+            ids,
+            attempt_id=attempt_id,
+            due_at=due_at,
+            undo=undo,
+            reason=None if reason is None else reason[:300],
+        )
 
 
 def apply_reports(session: Session, *, reports: Sequence[StatusReport], now: datetime) -> int:
@@ -420,26 +541,54 @@ def receive(session: Session, *, inbound: Inbound, now: datetime) -> InboundMess
     accounts = _senders(
         session, inbound.from_e164, every=found is not None and found[1] == "STOPALL"
     )
-    statement = (
-        insert_ignoring_conflicts(session, InboundMessage.__table__)
-        .values(
-            account_id=accounts[0] if accounts else None,
-            gateway_id=inbound.gateway_id,
-            from_e164=inbound.from_e164,
-            to=inbound.to,
-            body=inbound.body,
-            keyword=found[1] if found else None,
-            received_at=inbound.at,
-        )
-        .returning(InboundMessage.id)
+    row = {
+        "account_id": accounts[0] if accounts else None,
+        "gateway_id": inbound.gateway_id,
+        "from_e164": inbound.from_e164,
+        "to": inbound.to,
+        "body": inbound.body,
+        "keyword": found[1] if found else None,
+        "received_at": inbound.at,
+    }
+    table = InboundMessage.__table__
+    inbound_id = session.scalar(
+        insert_ignoring_conflicts(session, table).values(row).returning(InboundMessage.id)
     )
-    inbound_id = session.scalar(statement)
     if inbound_id is None:
-        return None
+        if _redelivered(session, inbound):
+            return None
+        # The same text from the same number again, after another or long after: a new one.
+        row["gateway_id"] = f"{inbound.gateway_id}@{round(inbound.at.timestamp() * 1000)}"
+        inbound_id = session.scalar(
+            insert_ignoring_conflicts(session, table).values(row).returning(InboundMessage.id)
+        )
+        if inbound_id is None:
+            return None
     if found is not None:
         for account_id in accounts:
             _act(session, account_id, inbound.from_e164, found, now)
     return session.get(InboundMessage, inbound_id)
+
+
+def _redelivered(session: Session, inbound: Inbound) -> bool:
+    """Whether `inbound`, whose gateway id was received before, is that message again: with
+    the gateway's own time of it, or the last message from its number, the same text to the
+    same number, received within `REDELIVERY` of it."""
+    first = session.scalar(
+        select(InboundMessage.received_at).where(InboundMessage.gateway_id == inbound.gateway_id)
+    )
+    if first is None or first == inbound.at:
+        return True
+    last = session.execute(
+        select(InboundMessage.to, InboundMessage.body, InboundMessage.received_at)
+        .where(InboundMessage.from_e164 == inbound.from_e164)
+        .order_by(InboundMessage.received_at.desc(), InboundMessage.id.desc())
+        .limit(1)
+    ).one_or_none()
+    if last is None or (last.to, last.body) != (inbound.to, inbound.body):
+        return False
+    received: datetime = last.received_at
+    return abs(inbound.at - received) <= REDELIVERY
 
 
 def _senders(session: Session, e164: str, *, every: bool) -> list[int]:

@@ -9,9 +9,11 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp
 
 from smsaddon.api import install_api
 from smsaddon.config import Settings, load_settings
+from smsaddon.http.middleware import edges
 from smsaddon.http.problems import install_error_handlers
 from smsaddon.web import pages
 from smsaddon.web.origin import AuditOrigin
@@ -23,22 +25,28 @@ from smsaddon.web.security import (
     NotSignedIn,
     is_fetch,
 )
-from smsaddon.web.throttle import LoginThrottle
 from smsaddon.wiring import Services, build_services
 
 STATIC = Path(__file__).parent / "static"
+
+
+class App(FastAPI):
+    """The app behind its HTTP edges (http/middleware.py), which wrap even the handler of
+    the server's own errors, so every response gets the security headers."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return edges(super().build_middleware_stack(), self.state.services.settings)
 
 
 def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
     """The app over `services` (built from `settings` when not given: see wiring.py)."""
     services = services or build_services(settings or load_settings())
     settings = services.settings
-    app = FastAPI(title="smsaddon", version="0.1.0")
+    app = App(title="smsaddon", version="0.1.0")
     app.state.services = services
     # Read-only aliases kept while callers move to `services` (see web/state.py).
     app.state.settings, app.state.catalog = settings, services.catalog
     app.state.engine, app.state.sessions = services.engine, services.sessions
-    app.state.login_throttle = LoginThrottle()
 
     app.add_middleware(
         SessionMiddleware,

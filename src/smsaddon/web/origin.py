@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from smsaddon.audit import origin_scope
+from smsaddon.http.middleware import client_address
 
 
 class AuditOrigin:
@@ -17,6 +18,5 @@ class AuditOrigin:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        client = scope.get("client")
-        with origin_scope(client[0] if client else "unknown"):
+        with origin_scope(client_address(scope)):
             await self.app(scope, receive, send)

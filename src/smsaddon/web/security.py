@@ -1,25 +1,28 @@
 """Signed-in sessions and CSRF protection for the HTML pages.
 
-The session lives in a signed cookie (Starlette's SessionMiddleware with settings.secret_key:
-HttpOnly, SameSite=Lax). It holds the user's id, a fingerprint of their password hash (a new
-password signs every other session out) and the CSRF token. Every form carries the token in a
-hidden `csrf_token` field; every fetch sends it in the `X-CSRF-Token` header; any other POST is
-refused with 403.
+Who is signed in is kept on the server (`accounts.sessions`: a row per session, a fixed
+lifetime from sign-in, ended by sign-out and by password changes). The signed cookie
+(Starlette's SessionMiddleware with settings.secret_key: HttpOnly, SameSite=Lax) carries that
+session's random token, the CSRF token and the next page's notice; never the user. Every form
+carries the CSRF token in a hidden `csrf_token` field; every fetch sends it in the
+`X-CSRF-Token` header; any other POST is refused with 403.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 
 from fastapi import Request
 from sqlalchemy.orm import Session
 
-from smsaddon.accounts import User
+from smsaddon.accounts import User, sessions
+from smsaddon.config import Settings
+from smsaddon.db import utcnow
+from smsaddon.http import middleware
 
 SESSION_COOKIE = "smsaddon_session"
-SESSION_MAX_AGE = 12 * 60 * 60
+SESSION_MAX_AGE = 12 * 60 * 60  # the cookie's; the session itself ends as the server says
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -55,26 +58,37 @@ async def require_csrf(request: Request) -> None:
         raise CsrfRejected
 
 
-def sign_in(request: Request, user: User) -> None:
+def sign_in(request: Request, session: Session, user: User) -> None:
     """A fresh session for `user` (a new CSRF token too: nothing carries over)."""
+    settings: Settings = request.app.state.settings
     request.session.clear()
-    request.session["uid"] = user.id
-    request.session["pw"] = _fingerprint(user)
+    request.session["sid"] = sessions.start(
+        session, user=user, hours=settings.session_hours, now=utcnow()
+    )
     request.session["csrf"] = secrets.token_urlsafe(32)
 
 
-def sign_out(request: Request) -> None:
+def sign_out(request: Request, session: Session) -> None:
+    """End the session on the server (a copy of the cookie signs nobody in), then forget it."""
+    token = session_token(request)
+    if token is not None:
+        sessions.end(session, token=token, now=utcnow())
     request.session.clear()
 
 
+def session_token(request: Request) -> str | None:
+    """The signed-in session's token (to keep it when the user changes their password)."""
+    token = request.session.get("sid")
+    return token if isinstance(token, str) else None
+
+
 def current_user(request: Request, session: Session) -> User | None:
-    uid = request.session.get("uid")
-    if not isinstance(uid, int):
+    token = session_token(request)
+    if token is None:
         return None
-    user = session.get(User, uid)
-    if user is None or request.session.get("pw") != _fingerprint(user):
+    user = sessions.user_of(session, token=token, now=utcnow())
+    if user is None:
         request.session.clear()
-        return None
     return user
 
 
@@ -86,7 +100,8 @@ def signed_in_user(request: Request, session: Session) -> User:
 
 
 def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The client's address (a trusted proxy's X-Forwarded-For counted: http/middleware.py)."""
+    return middleware.client_address(request.scope)
 
 
 def is_fetch(request: Request) -> bool:
@@ -99,7 +114,3 @@ def safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith(("//", "/\\")):
         return target
     return "/"
-
-
-def _fingerprint(user: User) -> str:
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]

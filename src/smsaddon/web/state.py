@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 from fastapi import Request
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -11,7 +9,6 @@ from smsaddon.billing import PaymentProvider
 from smsaddon.catalog import Catalog
 from smsaddon.config import Settings
 from smsaddon.http.unit import services
-from smsaddon.web.throttle import LoginThrottle
 
 
 def settings(request: Request) -> Settings:
@@ -30,8 +27,4 @@ def payments(request: Request) -> PaymentProvider:
     return services(request).payments
 
 
-def login_throttle(request: Request) -> LoginThrottle:
-    return cast(LoginThrottle, request.app.state.login_throttle)
-
-
-__all__ = ["catalog", "login_throttle", "payments", "services", "sessions", "settings"]
+__all__ = ["catalog", "payments", "services", "sessions", "settings"]

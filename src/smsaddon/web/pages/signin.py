@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from smsaddon.accounts import authenticate
+from smsaddon.accounts import authenticate, throttle
 from smsaddon.db import read_only, transaction, utcnow
 from smsaddon.web import state
 from smsaddon.web.rendering import render
@@ -41,10 +41,11 @@ def signin(
     password: Annotated[str, Form(max_length=1000)] = "",
     next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
-    throttle = state.login_throttle(request)
-    address = client_address(request)
     now = utcnow()
-    retry_at = throttle.retry_at(email=email, address=address, now=now)
+    with transaction(state.sessions(request)) as session:  # counted before the password
+        retry_at = throttle.count_attempt(
+            session, email=email, address=client_address(request), now=now
+        )
     if retry_at is not None:
         minutes = max(1, math.ceil((retry_at - now).total_seconds() / 60))
         wait = "1 minute" if minutes == 1 else f"{minutes} minutes"
@@ -53,17 +54,18 @@ def signin(
         return _form_again(request, email, next, message, 429, {"Retry-After": seconds})
     with transaction(state.sessions(request)) as session:
         user = authenticate(session, email=email, password=password) if email else None
+        if user is not None:
+            throttle.succeeded(session, email=email)
+            sign_in(request, session, user)
     if user is None:
-        throttle.failed(email=email, address=address, now=now)
         return _form_again(request, email, next, WRONG_CREDENTIALS, 400)
-    throttle.succeeded(email=email)
-    sign_in(request, user)
     return RedirectResponse(safe_next(next), status_code=303)
 
 
 @router.post("/signout")
 def signout(request: Request) -> Response:
-    sign_out(request)
+    with transaction(state.sessions(request)) as session:
+        sign_out(request, session)
     return RedirectResponse("/signin?signed_out=1", status_code=303)
 
 
