@@ -12,7 +12,12 @@ from zoneinfo import ZoneInfo, available_timezones
 from babel.core import Locale
 from babel.dates import format_date, format_datetime
 from babel.lists import format_list
-from babel.numbers import format_currency, format_decimal, get_currency_precision
+from babel.numbers import (
+    format_currency,
+    format_decimal,
+    format_percent,
+    get_currency_precision,
+)
 
 LOCALE = "en_US"
 DEFAULT_ZONE = "UTC"
@@ -33,6 +38,11 @@ def count(value: int, singular: str, plural: str | None = None) -> str:
     """A number and its noun, agreeing: "1 credit", "1,500 credits", "3 contacts"."""
     noun = singular if Locale.parse(LOCALE).plural_form(abs(value)) == "one" else None
     return f"{number(value)} {noun or plural or singular + 's'}"
+
+
+def percent(part: int, whole: int) -> str:
+    """percent(2, 3) == "67%" (whole percents); "—" of nothing."""
+    return format_percent(Decimal(part) / whole, locale=LOCALE) if whole else "—"
 
 
 def day(moment: datetime, zone: str = DEFAULT_ZONE) -> str:

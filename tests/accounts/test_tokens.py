@@ -17,8 +17,8 @@ NOW = datetime(2026, 11, 10, tzinfo=UTC)
 
 
 def test_a_user_holds_a_limited_number_of_active_tokens(db: sessionmaker[Session]) -> None:
-    # Given a user with the most active tokens allowed, when they create one more, then it is refused with
-    # nothing written; once one is revoked, they may.
+    # Given a user with the most active tokens allowed, when they create one more, then it is
+    # refused with nothing written; once one is revoked, they may.
     with transaction(db) as s:
         create_account(
             s, name="Acme", owner_email="b@acme.test", owner_name="B", password="x" * 9, now=NOW
@@ -28,7 +28,8 @@ def test_a_user_holds_a_limited_number_of_active_tokens(db: sessionmaker[Session
         for n in range(1, MAX_ACTIVE_TOKENS):
             create_token(s, user=boss, name=f"token {n}", now=NOW)
     before = snapshot(db)
-    with pytest.raises(Conflict, match=f"You have {MAX_ACTIVE_TOKENS} active API tokens"), transaction(db) as s:
+    refused = f"You have {MAX_ACTIVE_TOKENS} active API tokens"
+    with pytest.raises(Conflict, match=refused), transaction(db) as s:
         create_token(s, user=user_by_email(s, "b@acme.test"), name="one more", now=NOW)
     assert snapshot(db) == before
     with transaction(db) as s:

@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page
 
@@ -36,6 +37,13 @@ def demo(server: LiveServer) -> LiveServer:
     """The module's server with fresh demo data."""
     server.reset()
     return server
+
+
+@pytest.fixture
+def client(demo: LiveServer) -> Iterator[httpx.Client]:
+    """An HTTP client of the demo server that does not follow redirects."""
+    with httpx.Client(base_url=demo.url, follow_redirects=False, timeout=30) as http:
+        yield http
 
 
 # Browser --------------------------------------------------------------------------------------

@@ -88,7 +88,7 @@ def test_the_primary_admin_sets_the_time_zone_and_times_follow_it(
     demo.buy(OWNER)
     sign_in(page, demo, OWNER)
     page.get_by_role("button", name="Olivia Owner").click()
-    page.get_by_role("link", name="Time zone").click()
+    page.get_by_role("link", name="Account settings").click()
     page.wait_for_url(f"{demo.url}/settings/account")
     expect(page.locator("#local-now")).to_contain_text("UTC")
     page.get_by_label("Time zone", exact=True).select_option("America/New_York")

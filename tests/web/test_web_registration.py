@@ -63,7 +63,7 @@ def fill(page: Page, values: dict[str, str]) -> None:
 
 @pytest.fixture
 def ready(demo: LiveServer) -> LiveServer:
-    demo.app.state.services.reviewer = compliance.SimulatedReviewer()  # the operator decides
+    demo.services.reviewer = compliance.SimulatedReviewer()  # the operator decides
     demo.buy("owner@demo.test")
     return demo
 

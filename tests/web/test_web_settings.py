@@ -4,8 +4,6 @@ nothing."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from urllib.parse import urljoin
 
 import httpx
@@ -17,9 +15,7 @@ from smsaddon.accounts.service import set_permissions
 from smsaddon.accounts.tokens import create_token
 from smsaddon.db import transaction, utcnow
 from tests.snapshots import snapshot
-from tests.web.webtools import PASSWORD, LiveServer, Shot, SignIn
-
-CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
+from tests.web.webtools import LiveServer, Shot, SignIn, csrf_token, sign_in_http
 
 
 def open_menu_link(page: Page, user_name: str, link: str) -> None:
@@ -175,23 +171,6 @@ def test_a_token_needs_a_name(demo: LiveServer, page: Page, sign_in: SignIn) -> 
 # Over HTTP, without a browser -----------------------------------------------------------------
 
 
-@pytest.fixture
-def client(demo: LiveServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=demo.url, follow_redirects=False, timeout=30) as http:
-        yield http
-
-
-def csrf_token(http: httpx.Client, path: str = "/signin") -> str:
-    match = CSRF.search(http.get(path).text)
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
-
-
-def sign_in_http(http: httpx.Client, email: str) -> None:
-    data = {"email": email, "password": PASSWORD, "csrf_token": csrf_token(http)}
-    assert http.post("/signin", data=data).status_code == 303
-
-
 def test_signing_in_is_required(client: httpx.Client) -> None:
     for path in ("/settings/users", "/settings/tokens"):
         response = client.get(path)
@@ -256,7 +235,7 @@ def test_forged_posts_by_others_are_refused(client: httpx.Client, demo: LiveServ
     client.cookies.clear()
     sign_in_http(client, "owner@demo.test")
     good = csrf_token(client, "/settings/users")
-    before = snapshot(demo.sessions)  # signing in started a session
+    before = snapshot(demo.sessions)  # signing in writes its session and counts the attempt
     for path, form, status in [
         (f"/settings/users/{annual_id}/permissions", {"can_bill": "false"}, 404),
         (f"/settings/users/{demo.user('owner@demo.test').id}/permissions", {"role": "admin"}, 409),

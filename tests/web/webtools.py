@@ -9,6 +9,7 @@ empties it and seeds the demo data again, so every test starts from the same acc
 from __future__ import annotations
 
 import os
+import re
 import socket
 import threading
 import time
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import psycopg
 import pytest
 import uvicorn
@@ -36,6 +38,7 @@ from smsaddon.config import load_settings
 from smsaddon.credits.models import CreditGrant
 from smsaddon.db import transaction, utcnow
 from smsaddon.web.app import create_app
+from smsaddon.wiring import Services
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -87,16 +90,20 @@ class LiveServer:
     app: FastAPI
 
     @property
+    def services(self) -> Services:
+        return self.app.state.services  # type: ignore[no-any-return]
+
+    @property
     def sessions(self) -> sessionmaker[Session]:
-        return self.app.state.sessions  # type: ignore[no-any-return]
+        return self.services.sessions
 
     @property
     def catalog(self) -> Catalog:
-        return self.app.state.catalog  # type: ignore[no-any-return]
+        return self.services.catalog
 
     def reset(self) -> None:
         """An empty database with the demo data, and no sign-in failures counted."""
-        engine = self.app.state.engine
+        engine = self.services.engine
         tables = [t.name for t in reversed(models.Base.metadata.sorted_tables)]
         with engine.begin() as conn:
             if engine.dialect.name == "postgresql":
@@ -167,7 +174,7 @@ class LiveServer:
 
     def open_quote(self, email: str, bundle_credits: int | None = None) -> str:
         """A quote made through the services by `email` (the add-on, or a bundle change)."""
-        ttl = self.app.state.settings.quote_ttl_seconds
+        ttl = self.services.settings.quote_ttl_seconds
         with transaction(self.sessions) as session:
             actor = user_by_email(session, email)
             if bundle_credits is None:
@@ -194,7 +201,7 @@ class LiveServer:
                 actor=user_by_email(session, email),
                 quote_id=quote_id,
                 catalog=self.catalog,
-                payments=self.app.state.payments,
+                payments=self.services.payments,
                 now=utcnow(),
             )
 
@@ -246,3 +253,20 @@ def postgres_database() -> Iterator[str]:
     finally:
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# Over HTTP, without a browser -----------------------------------------------------------------
+
+CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
+
+
+def csrf_token(http: httpx.Client, path: str = "/signin") -> str:
+    """The CSRF token of the page at `path`, as its forms post it."""
+    match = CSRF.search(http.get(path).text)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def sign_in_http(http: httpx.Client, email: str) -> None:
+    data = {"email": email, "password": PASSWORD, "csrf_token": csrf_token(http)}
+    assert http.post("/signin", data=data).status_code == 303

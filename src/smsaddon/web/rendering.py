@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from smsaddon import audit, formatting
 from smsaddon.accounts import User
-from smsaddon.web.security import csrf_token
+from smsaddon.web.security import csrf_token, is_fetch
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -58,6 +58,7 @@ templates.env.filters.update(
     money=formatting.money,
     number=formatting.number,
     count=formatting.count,
+    percent=formatting.percent,
     any_of=formatting.any_of,
     day=_day,
     moment=_moment,
@@ -76,6 +77,8 @@ def render(
     headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
     values = {"csrf_token": csrf_token(request), **(context or {})}
+    if not is_fetch(request):  # a whole page shows the note a form left for it, once
+        values.setdefault("flash", request.session.pop("flash", None))
     user = values.get("user")
     if isinstance(user, User) and "time_zone" not in values:
         values["time_zone"] = user.account.time_zone

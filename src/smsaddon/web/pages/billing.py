@@ -12,22 +12,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy.orm import Session
 
 from smsaddon import billing
-from smsaddon.accounts import Role, User
+from smsaddon.accounts import Role
 from smsaddon.catalog import Catalog
-from smsaddon.db import transaction, utcnow
-from smsaddon.errors import DomainError, PaymentDeclined, QuoteExpired, QuoteStale
+from smsaddon.errors import (
+    DomainError,
+    PaymentDeclined,
+    QuoteExpired,
+    QuoteStale,
+    ValidationFailed,
+)
 from smsaddon.formatting import any_of, day, money, number, per_interval
+from smsaddon.http.unit import PageRead, PageUnit, PageWrite
 from smsaddon.periods import Interval
-from smsaddon.web import state
-from smsaddon.web.rendering import render
-from smsaddon.web.security import signed_in_user
 
 router = APIRouter(prefix="/billing")
 
@@ -39,7 +42,7 @@ REVIEW_URLS = {
 }
 # A change whose effective time is later than this is a change at the end of the period.
 IMMEDIATE = timedelta(minutes=1)
-MakeQuote = Callable[[Session, User, datetime], billing.Quote]
+MakeQuote = Callable[[PageUnit], billing.Quote]
 
 
 @dataclass(frozen=True)
@@ -52,117 +55,107 @@ class BundleOption:
 
 
 @router.get("", response_class=HTMLResponse)
-def billing_page(request: Request) -> Response:
-    catalog = state.catalog(request)
-    now = utcnow()
-    try:
-        with transaction(state.sessions(request)) as session:
-            user = signed_in_user(request, session)
-            overview = billing.overview(
-                session, account_id=user.account_id, catalog=catalog, now=now
-            )
-            invoices = billing.list_invoices(session, account_id=user.account_id)
-            primary_admin = next(u for u in user.account.users if u.role == Role.PRIMARY_ADMIN)
-    except DomainError as error:
-        problem = {"title": "Billing is not available", "message": error.message}
-        return render(request, "error.html", problem, status_code=error.status)
+def billing_page(unit: PageRead) -> Response:
+    catalog, user = unit.services.catalog, unit.user
+    overview = billing.overview(
+        unit.session, account_id=user.account_id, catalog=catalog, now=unit.now
+    )
     context = {
-        "user": user,
-        "primary_admin": primary_admin,
+        "primary_admin": next(u for u in user.account.users if u.role == Role.PRIMARY_ADMIN),
         "overview": overview,
-        "invoices": invoices,
+        "invoices": billing.list_invoices(unit.session, account_id=user.account_id),
         "bundle_options": bundle_options(catalog, overview),
         "eligible_plans": any_of([plan.name for plan in catalog.plans if plan.sms_eligible]),
-        "flash": request.session.pop("flash", None),
     }
-    return render(request, "billing.html", context)
+    return unit.render("billing.html", context)
 
 
 @router.post("/quotes/addon", response_class=HTMLResponse)
-def review_addon(request: Request) -> Response:
-    catalog, ttl = state.catalog(request), state.settings(request).quote_ttl_seconds
-    return _review(
-        request,
-        lambda session, user, now: billing.quote_add_addon(
-            session, actor=user, catalog=catalog, now=now, ttl_seconds=ttl
-        ),
-    )
+def review_addon(unit: PageWrite) -> Response:
+    return _review(unit, lambda u: billing.quote_add_addon(u.session, actor=u.user, **_terms(u)))
 
 
 @router.post("/quotes/bundle", response_class=HTMLResponse)
-def review_bundle(request: Request, bundle_credits: Annotated[int, Form(ge=0)]) -> Response:
-    catalog, ttl = state.catalog(request), state.settings(request).quote_ttl_seconds
-    return _review(
-        request,
-        lambda session, user, now: billing.quote_change_bundle(
-            session,
-            actor=user,
-            catalog=catalog,
-            bundle_credits=bundle_credits,
-            now=now,
-            ttl_seconds=ttl,
-        ),
-    )
+def review_bundle(unit: PageWrite, bundle_credits: Annotated[int, Form(ge=0)]) -> Response:
+    def make(u: PageUnit) -> billing.Quote:
+        offered(u.services.catalog, bundle_credits)
+        return billing.quote_change_bundle(
+            u.session, actor=u.user, bundle_credits=bundle_credits, **_terms(u)
+        )
+
+    return _review(unit, make)
 
 
 @router.post("/quotes/remove", response_class=HTMLResponse)
-def review_removal(request: Request) -> Response:
-    catalog, ttl = state.catalog(request), state.settings(request).quote_ttl_seconds
-    return _review(
-        request,
-        lambda session, user, now: billing.quote_remove_addon(
-            session, actor=user, catalog=catalog, now=now, ttl_seconds=ttl
-        ),
-    )
+def review_removal(unit: PageWrite) -> Response:
+    return _review(unit, lambda u: billing.quote_remove_addon(u.session, actor=u.user, **_terms(u)))
+
+
+def _terms(unit: PageUnit) -> dict[str, Any]:
+    """What every quote is made with: the catalog, the time and how long it holds."""
+    services = unit.services
+    return {
+        "catalog": services.catalog,
+        "now": unit.now,
+        "ttl_seconds": services.settings.quote_ttl_seconds,
+    }
+
+
+def offered(catalog: Catalog, credits: int) -> None:
+    """An amount of the Edit dialog's list (a request may post any number)."""
+    amounts = [bundle.credits for bundle in catalog.bundles]
+    if credits and credits not in amounts:
+        raise ValidationFailed(
+            f"Additional monthly credits: {number(credits)} is not offered; choose "
+            f"{any_of(['none', *(number(n) for n in amounts)])}.",
+            field="bundle_credits",
+        )
 
 
 @router.post("/quotes/{quote_id}/confirm", response_class=HTMLResponse)
 def confirm(
-    request: Request,
-    quote_id: str,
+    unit: PageWrite,
+    quote_id: Annotated[str, PathParam(max_length=64)],
     kind: Annotated[str, Form(max_length=20)] = "",
     bundle_credits: Annotated[int, Form(ge=0)] = 0,
 ) -> Response:
-    now = utcnow()
     try:
-        with transaction(state.sessions(request)) as session:
-            user = signed_in_user(request, session)
+        with unit.session.begin_nested():  # a declined payment leaves nothing behind
             billing.confirm(
-                session,
-                actor=user,
+                unit.session,
+                actor=unit.user,
                 quote_id=quote_id,
-                catalog=state.catalog(request),
-                payments=state.payments(request),
-                now=now,
+                catalog=unit.services.catalog,
+                payments=unit.services.payments,
+                now=unit.now,
             )
-            quote = billing.get_quote(session, actor=user, quote_id=quote_id)
     except DomainError as error:
-        return _modal_error(request, error, quote_id=quote_id, kind=kind, bundle=bundle_credits)
-    request.session["flash"] = done_message(quote, now)
+        return _modal_error(unit, error, quote_id=quote_id, kind=kind, bundle=bundle_credits)
+    quote = billing.get_quote(unit.session, actor=unit.user, quote_id=quote_id)
+    unit.flash(done_message(quote, unit.now))
     return Response(status_code=204, headers={"X-Location": "/billing"})
 
 
-def _review(request: Request, make: MakeQuote) -> Response:
-    now = utcnow()
+def _review(unit: PageUnit, make: MakeQuote) -> Response:
+    """The "Review Purchase" modal body for the quote `make` stores, or why there is none."""
     try:
-        with transaction(state.sessions(request)) as session:
-            user = signed_in_user(request, session)
-            quote = make(session, user, now)
-            overview = billing.overview(
-                session, account_id=user.account_id, catalog=state.catalog(request), now=now
-            )
+        with unit.session.begin_nested():
+            quote = make(unit)
     except DomainError as error:
-        return _modal_error(request, error)
+        return _modal_error(unit, error)
+    overview = billing.overview(
+        unit.session, account_id=unit.user.account_id, catalog=unit.services.catalog, now=unit.now
+    )
     context = {
         "quote": quote,
         "interval": overview.interval,
-        "deferred": quote.effective_at > now + IMMEDIATE,
+        "deferred": quote.effective_at > unit.now + IMMEDIATE,
     }
-    return render(request, "_review.html", context)
+    return unit.render("_review.html", context)
 
 
 def _modal_error(
-    request: Request,
+    unit: PageUnit,
     error: DomainError,
     *,
     quote_id: str | None = None,
@@ -179,7 +172,7 @@ def _modal_error(
         "kind": kind,
         "bundle_credits": bundle,
     }
-    return render(request, "_modal_error.html", context, status_code=error.status)
+    return unit.render("_modal_error.html", context, status_code=error.status)
 
 
 def explain(error: DomainError) -> tuple[str, str, str | None]:

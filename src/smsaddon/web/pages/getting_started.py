@@ -2,8 +2,7 @@
 business profile form, and getting a sender number.
 
 Everyone on the account sees the steps; only admins change anything (403 otherwise, with
-nothing changed). The number provider comes from the services (see wiring.py); due
-registration reviews are applied by the worker, never by a page.
+nothing changed). The number provider is the services' (see wiring.py).
 """
 
 from __future__ import annotations
@@ -11,8 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict, fields
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, Form
+from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -20,11 +19,8 @@ from smsaddon import compliance
 from smsaddon.accounts import Role, User
 from smsaddon.billing.models import Subscription
 from smsaddon.compliance.validation import LABELS
-from smsaddon.db import transaction, utcnow
-from smsaddon.errors import DomainError, PermissionDenied, ValidationFailed
-from smsaddon.web import state
-from smsaddon.web.rendering import render
-from smsaddon.web.security import signed_in_user
+from smsaddon.errors import ValidationFailed
+from smsaddon.http.unit import PageRead, PageUnit, PageWrite
 
 router = APIRouter()
 
@@ -42,106 +38,72 @@ class ProfileForm(BaseModel):
     contact_phone: str = Field("", max_length=1000)
 
 
-def number_provider(request: Request) -> compliance.NumberProvider:
-    return state.services(request).numbers
-
-
 def primary_admin(user: User) -> User:
     return next(u for u in user.account.users if u.role == Role.PRIMARY_ADMIN)
 
 
-def refused(request: Request, error: DomainError) -> Response:
-    """A refused change as a page of its own (permission, conflict)."""
-    title = "Only admins can do this" if isinstance(error, PermissionDenied) else "Not done"
-    context = {"title": title, "message": f"{error.message} Nothing was changed."}
-    return render(request, "error.html", context, status_code=error.status)
-
-
 @router.get("/getting-started", response_class=HTMLResponse)
-def getting_started(request: Request) -> Response:
-    with transaction(state.sessions(request)) as session:
-        user = signed_in_user(request, session)
-        steps = compliance.getting_started(session, account_id=user.account_id)
-        subscription = session.scalars(
-            select(Subscription).where(Subscription.account_id == user.account_id)
-        ).one()
-        context = {
-            "user": user,
-            "steps": steps,
-            "next_step": compliance.next_step(steps),
-            "addon_active": subscription.sms_addon,
-            "plan": state.catalog(request).plan(subscription.plan),
-            "sms_plans": [p.name for p in state.catalog(request).plans if p.sms_eligible],
-            "countries": number_provider(request).countries(),
-            "primary_admin": primary_admin(user),
-            "flash": request.session.pop("flash", None),
-            "error": request.session.pop("error", None),
-        }
-        return render(request, "getting_started.html", context)
+def getting_started(unit: PageRead) -> Response:
+    account_id, catalog = unit.user.account_id, unit.services.catalog
+    steps = compliance.getting_started(unit.session, account_id=account_id)
+    subscription = unit.session.scalars(
+        select(Subscription).where(Subscription.account_id == account_id)
+    ).one()
+    context = {
+        "steps": steps,
+        "next_step": compliance.next_step(steps),
+        "addon_active": subscription.sms_addon,
+        "plan": catalog.plan(subscription.plan),
+        "sms_plans": [p.name for p in catalog.plans if p.sms_eligible],
+        "countries": unit.services.numbers.countries(),
+        "primary_admin": primary_admin(unit.user),
+    }
+    return unit.render("getting_started.html", context)
 
 
 @router.get("/getting-started/profile", response_class=HTMLResponse)
-def profile_form(request: Request) -> Response:
-    with transaction(state.sessions(request)) as session:
-        user = signed_in_user(request, session)
-        profile = compliance.get_profile(session, account_id=user.account_id)
-        values = (
-            {f.name: getattr(profile, f.name) for f in fields(compliance.ProfileFields)}
-            if profile
-            else asdict(compliance.ProfileFields())
-        )
-        return _profile_page(request, user, values, {})
+def profile_form(unit: PageRead) -> Response:
+    profile = compliance.get_profile(unit.session, account_id=unit.user.account_id)
+    values = (
+        {f.name: getattr(profile, f.name) for f in fields(compliance.ProfileFields)}
+        if profile
+        else asdict(compliance.ProfileFields())
+    )
+    return _profile_page(unit, values, {})
 
 
 @router.post("/getting-started/profile", response_class=HTMLResponse)
-def save_profile(request: Request, form: Annotated[ProfileForm, Form()]) -> Response:
+def save_profile(unit: PageWrite, form: Annotated[ProfileForm, Form()]) -> Response:
     values = compliance.ProfileFields(**form.model_dump())
     try:
-        with transaction(state.sessions(request)) as session:
-            user = signed_in_user(request, session)
-            compliance.save_profile(session, actor=user, values=values, now=utcnow())
+        with unit.session.begin_nested():
+            compliance.save_profile(unit.session, actor=unit.user, values=values, now=unit.now)
     except ValidationFailed as error:
-        with transaction(state.sessions(request)) as session:
-            user = signed_in_user(request, session)
-            return _profile_page(
-                request, user, form.model_dump(), error.details.get("fields", {}), 422
-            )
-    except DomainError as error:
-        return refused(request, error)
-    request.session["flash"] = "Your business profile is saved."
-    return RedirectResponse("/getting-started", status_code=303)
+        return _profile_page(unit, form.model_dump(), error.details.get("fields", {}), 422)
+    unit.flash("Your business profile is saved.")
+    return unit.redirect("/getting-started")
 
 
 @router.post("/getting-started/number", response_class=HTMLResponse)
-def get_number(request: Request, country: Annotated[str, Form(max_length=2)] = "US") -> Response:
-    try:
-        with transaction(state.sessions(request)) as session:
-            user = signed_in_user(request, session)
-            number = compliance.provision_number(
-                session,
-                actor=user,
-                provider=number_provider(request),
-                country=country,
-                now=utcnow(),
-            )
-    except DomainError as error:
-        return refused(request, error)
-    request.session["flash"] = f"Your sender number is {number.e164}."
-    return RedirectResponse("/getting-started", status_code=303)
+def get_number(unit: PageWrite, country: Annotated[str, Form(max_length=2)] = "US") -> Response:
+    number = compliance.provision_number(
+        unit.session,
+        actor=unit.user,
+        provider=unit.services.numbers,
+        country=country,
+        now=unit.now,
+    )
+    unit.flash(f"Your sender number is {number.e164}.")
+    return unit.redirect("/getting-started")
 
 
 def _profile_page(
-    request: Request,
-    user: User,
-    values: dict[str, str],
-    errors: dict[str, str],
-    status_code: int = 200,
+    unit: PageUnit, values: dict[str, str], errors: dict[str, str], status_code: int = 200
 ) -> Response:
     context = {
-        "user": user,
         "values": values,
         "errors": errors,
         "labels": LABELS,
-        "primary_admin": primary_admin(user),
+        "primary_admin": primary_admin(unit.user),
     }
-    return render(request, "profile.html", context, status_code=status_code)
+    return unit.render("profile.html", context, status_code=status_code)

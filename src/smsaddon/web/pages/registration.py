@@ -10,21 +10,16 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, Form
+from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
-from sqlalchemy.orm import Session
 
 from smsaddon import compliance
-from smsaddon.accounts import User
 from smsaddon.compliance.registration import EDITABLE
 from smsaddon.compliance.validation import LABELS, MAX_SAMPLES, USE_CASES, VERTICALS
-from smsaddon.db import transaction, utcnow
-from smsaddon.errors import DomainError, ValidationFailed
-from smsaddon.web import state
-from smsaddon.web.pages.getting_started import primary_admin, refused
-from smsaddon.web.rendering import render
-from smsaddon.web.security import signed_in_user
+from smsaddon.errors import ValidationFailed
+from smsaddon.http.unit import PageRead, PageUnit, PageWrite
+from smsaddon.web.pages.getting_started import primary_admin
 
 router = APIRouter()
 Short = Annotated[str, Field(max_length=1000)]
@@ -87,74 +82,61 @@ BRAND_FIELDS = tuple(asdict(compliance.BrandFields()))
 
 
 @router.get("/registration", response_class=HTMLResponse)
-def registration_page(request: Request) -> Response:
-    with transaction(state.sessions(request)) as session:
-        user = signed_in_user(request, session)
-        return _page(request, session, user)
+def registration_page(unit: PageRead) -> Response:
+    return _page(unit)
 
 
 @router.post("/registration", response_class=HTMLResponse)
-def save_registration(request: Request, form: Annotated[RegistrationForm, Form()]) -> Response:
-    now = utcnow()
+def save_registration(unit: PageWrite, form: Annotated[RegistrationForm, Form()]) -> Response:
+    """Save the drafts, and submit them when asked; a refused submission keeps the drafts."""
     try:
-        with transaction(state.sessions(request)) as session:
-            user = signed_in_user(request, session)
+        with unit.session.begin_nested():
             compliance.save_drafts(
-                session, actor=user, brand=form.brand(), campaign=form.campaign(), now=now
+                unit.session,
+                actor=unit.user,
+                brand=form.brand(),
+                campaign=form.campaign(),
+                now=unit.now,
             )
     except ValidationFailed as error:
-        return _again(request, form, error, saved=False)
-    except DomainError as error:
-        return refused(request, error)
+        return _again(unit, form, error, saved=False)
     if form.action != "submit":
-        request.session["flash"] = "Your registration draft is saved."
-        return RedirectResponse("/registration", status_code=303)
+        unit.flash("Your registration draft is saved.")
+        return unit.redirect("/registration")
     try:
-        with transaction(state.sessions(request)) as session:
-            user = signed_in_user(request, session)
-            compliance.submit(session, actor=user, now=now)
+        with unit.session.begin_nested():  # refused, it leaves the drafts saved
+            compliance.submit(unit.session, actor=unit.user, now=unit.now)
     except ValidationFailed as error:
-        return _again(request, form, error, saved=True)
-    except DomainError as error:
-        return refused(request, error)
-    request.session["flash"] = (
+        return _again(unit, form, error, saved=True)
+    unit.flash(
         "Your registration is submitted for review. You will see the decision here; sending "
         "to US numbers starts when it is approved."
     )
-    return RedirectResponse("/registration", status_code=303)
+    return unit.redirect("/registration")
 
 
 def _again(
-    request: Request, form: RegistrationForm, error: ValidationFailed, *, saved: bool
+    unit: PageUnit, form: RegistrationForm, error: ValidationFailed, *, saved: bool
 ) -> Response:
-    with transaction(state.sessions(request)) as session:
-        user = signed_in_user(request, session)
-        posted = form.model_dump(exclude={"action", "brand_part", "campaign_part"})
-        if not form.brand_part:
-            posted = {k: v for k, v in posted.items() if k not in BRAND_FIELDS}
-        if not form.campaign_part:
-            posted = {k: v for k, v in posted.items() if k in BRAND_FIELDS}
-        return _page(
-            request,
-            session,
-            user,
-            posted=posted,
-            errors=error.details.get("fields", {}),
-            saved=saved,
-            status_code=422,
-        )
+    posted = form.model_dump(exclude={"action", "brand_part", "campaign_part"})
+    if not form.brand_part:
+        posted = {k: v for k, v in posted.items() if k not in BRAND_FIELDS}
+    if not form.campaign_part:
+        posted = {k: v for k, v in posted.items() if k in BRAND_FIELDS}
+    return _page(
+        unit, posted=posted, errors=error.details.get("fields", {}), saved=saved, status_code=422
+    )
 
 
 def _page(
-    request: Request,
-    session: Session,
-    user: User,
+    unit: PageUnit,
     *,
     posted: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
     saved: bool = False,
     status_code: int = 200,
 ) -> Response:
+    session, user = unit.session, unit.user
     account_id = user.account_id
     status = compliance.registration_status(session, account_id=account_id)
     campaign = compliance.get_campaign(session, account_id=account_id)
@@ -171,7 +153,6 @@ def _page(
             values[f"sample_{n}"] = sample
     values.update(posted or {})
     context = {
-        "user": user,
         "status": status,
         "values": values,
         "errors": errors or {},
@@ -185,6 +166,5 @@ def _page(
         "use_cases": USE_CASES,
         "samples": range(1, MAX_SAMPLES + 1),
         "primary_admin": primary_admin(user),
-        "flash": request.session.pop("flash", None),
     }
-    return render(request, "registration.html", context, status_code=status_code)
+    return unit.render("registration.html", context, status_code=status_code)

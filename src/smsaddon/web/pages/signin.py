@@ -1,4 +1,4 @@
-"""Sign in, sign out, and the home page."""
+"""Sign in and sign out."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from smsaddon.accounts import authenticate, throttle
-from smsaddon.db import transaction, utcnow
+from smsaddon.db import read_only, transaction, utcnow
 from smsaddon.web import state
 from smsaddon.web.rendering import render
 from smsaddon.web.security import (
@@ -18,7 +18,6 @@ from smsaddon.web.security import (
     safe_next,
     sign_in,
     sign_out,
-    signed_in_user,
 )
 
 router = APIRouter()
@@ -26,16 +25,9 @@ router = APIRouter()
 WRONG_CREDENTIALS = "The email or password is incorrect. Check both and try again."
 
 
-@router.get("/", response_class=HTMLResponse)
-def home(request: Request) -> Response:
-    with transaction(state.sessions(request)) as session:
-        user = signed_in_user(request, session)
-        return render(request, "home.html", {"user": user})
-
-
 @router.get("/signin", response_class=HTMLResponse)
 def signin_form(request: Request, next: str | None = None) -> Response:
-    with transaction(state.sessions(request)) as session:
+    with read_only(state.sessions(request)) as session:
         if current_user(request, session) is not None:
             return RedirectResponse(safe_next(next), status_code=303)
     notice = "You are signed out." if request.query_params.get("signed_out") else None

@@ -60,8 +60,13 @@
       headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
       body: JSON.stringify({ text: text.value, to: to.value, list: list.value }),
     });
-    if (ticket !== latest || !response.ok) return;
-    show(await response.json());
+    if (ticket !== latest) return;
+    if (response.status === 422) {  // the list is not there (any more)
+      $("compose-error").textContent = (await response.json()).error;
+      $("compose-error").hidden = false;
+      return;
+    }
+    if (response.ok) show(await response.json());
   };
   const soon = () => { clearTimeout(timer); timer = setTimeout(refresh, 120); };
   text.addEventListener("input", soon);
