@@ -20,7 +20,6 @@ from smsaddon.web.origin import AuditOrigin
 from smsaddon.web.rendering import render
 from smsaddon.web.security import (
     SESSION_COOKIE,
-    SESSION_MAX_AGE,
     CsrfRejected,
     NotSignedIn,
     is_fetch,
@@ -42,7 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         SessionMiddleware,
         secret_key=settings.secret_key,
         session_cookie=SESSION_COOKIE,
-        max_age=SESSION_MAX_AGE,
+        max_age=settings.session_hours * 60 * 60,  # the server ends the session then too
         same_site="lax",
         https_only=settings.cookie_secure,
     )
