@@ -23,7 +23,6 @@ from smsaddon.web.rendering import render
 from smsaddon.web.security import (
     SAFE_METHODS,
     SESSION_COOKIE,
-    SESSION_MAX_AGE,
     CsrfRejected,
     NotSignedIn,
     is_fetch,
@@ -57,7 +56,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         SessionMiddleware,
         secret_key=settings.secret_key,
         session_cookie=SESSION_COOKIE,
-        max_age=SESSION_MAX_AGE,
+        max_age=settings.session_hours * 60 * 60,  # the server ends the session then too
         same_site="lax",
         https_only=settings.cookie_secure,
     )
