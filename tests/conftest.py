@@ -14,31 +14,20 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from playwright.sync_api import Browser, sync_playwright
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from smsaddon import models
 from smsaddon.catalog import Catalog, load_catalog
 from smsaddon.config import DEFAULT_CATALOG
 from smsaddon.db import make_engine, session_factory
-from tests.web.webtools import CHROMIUM, CHROMIUM_ARGS, skip_or_fail
-
-PG_ADMIN_URL = os.environ.get("SMSADDON_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
-
-
-def _pg_reachable() -> str | None:
-    try:
-        with psycopg.connect(PG_ADMIN_URL, connect_timeout=3):
-            return None
-    except psycopg.Error as exc:
-        return f"PostgreSQL at {PG_ADMIN_URL} is not reachable: {exc}"
+from tests.fixtures.database import PG_ADMIN_URL, empty_all_tables, pg_unreachable
 
 
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
     """A fresh PostgreSQL database for this test run (SQLAlchemy URL)."""
-    reason = _pg_reachable()
+    reason = pg_unreachable()
     if reason:
         if os.environ.get("CI"):
             pytest.fail(reason)
@@ -60,16 +49,6 @@ def pg_engine(pg_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-def _empty_all_tables(engine: Engine) -> None:
-    tables = [t.name for t in reversed(models.Base.metadata.sorted_tables)]
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(text(f"DELETE FROM {table}"))
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """An empty schema on each database in turn."""
@@ -80,7 +59,7 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         engine.dispose()
     else:
         engine = request.getfixturevalue("pg_engine")
-        _empty_all_tables(engine)
+        empty_all_tables(engine)
         yield engine
 
 
@@ -98,16 +77,3 @@ def catalog() -> Catalog:
 @pytest.fixture
 def now() -> datetime:
     return datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
-
-
-# One Chromium for the whole run: Playwright's sync API allows one instance per thread.
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        skip_or_fail(f"{CHROMIUM} is missing: install Debian's chromium (make test-deps)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        yield chromium
-        chromium.close()

@@ -14,7 +14,7 @@ from alembic.migration import MigrationContext
 from smsaddon import models
 from smsaddon.db import make_engine
 from smsaddon.migrate import upgrade
-from tests.conftest import PG_ADMIN_URL
+from tests.fixtures.database import PG_ADMIN_URL
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -34,7 +34,7 @@ from smsaddon import compliance
 from smsaddon.accounts import ApiToken, find_account, user_by_email
 from smsaddon.billing.models import Quote
 from smsaddon.db import make_engine, session_factory, transaction, utcnow
-from tests.compliance.conftest import BRAND, CAMPAIGN
+from tests.fixtures.compliance import BRAND, CAMPAIGN
 
 ROOT = Path(__file__).resolve().parents[1]
 BLOCK = re.compile(r"^```sh\n(.*?)^```", re.S | re.M)

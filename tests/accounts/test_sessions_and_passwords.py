@@ -12,7 +12,7 @@ from smsaddon.accounts import authenticate, create_account, sessions, user_by_em
 from smsaddon.accounts.passwords import change_password, reset_password
 from smsaddon.db import transaction
 from smsaddon.errors import ValidationFailed
-from tests.snapshots import snapshot
+from tests.fixtures.snapshots import snapshot
 
 NOW = datetime(2026, 11, 10, tzinfo=UTC)
 EMAIL, PASSWORD = "boss@acme.test", "correct horse"

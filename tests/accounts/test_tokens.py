@@ -11,7 +11,7 @@ from smsaddon.accounts import create_account, user_by_email
 from smsaddon.accounts.tokens import MAX_ACTIVE_TOKENS, create_token, revoke_token
 from smsaddon.db import transaction
 from smsaddon.errors import Conflict
-from tests.snapshots import snapshot
+from tests.fixtures.snapshots import snapshot
 
 NOW = datetime(2026, 11, 10, tzinfo=UTC)
 

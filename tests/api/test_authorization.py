@@ -13,7 +13,7 @@ from sqlalchemy import update
 from smsaddon.accounts import User
 from smsaddon.db import transaction
 from tests.fixtures.api import Api
-from tests.snapshots import snapshot
+from tests.fixtures.snapshots import snapshot
 
 CALLERS = (
     "none",

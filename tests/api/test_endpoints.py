@@ -14,7 +14,7 @@ from smsaddon.billing.models import IdempotencyKey, Invoice, InvoiceLine, Purcha
 from smsaddon.db import transaction, utcnow
 from smsaddon.http.ratelimit import TokenBuckets
 from tests.fixtures.api import Api, make_app
-from tests.snapshots import snapshot
+from tests.fixtures.snapshots import snapshot
 
 PROBLEM = "application/problem+json"
 

@@ -11,7 +11,7 @@ from smsaddon.accounts.tokens import MAX_ACTIVE_TOKENS, create_token, list_token
 from smsaddon.db import transaction, utcnow
 from smsaddon.errors import Conflict
 from tests.fixtures.api import Api
-from tests.snapshots import snapshot
+from tests.fixtures.snapshots import snapshot
 
 GB = "+447400123456"
 HUGE = 2**63

@@ -17,7 +17,7 @@ from smsaddon.billing.models import IdempotencyKey, Invoice, Purchase, Quote
 from smsaddon.credits.models import CreditGrant
 from smsaddon.db import transaction, utcnow
 from tests.fixtures.api import Api, serving
-from tests.snapshots import snapshot
+from tests.fixtures.snapshots import snapshot
 
 QUOTES = "/api/v1/quotes"
 

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from rich.cells import cell_len
 
-from tests.web.busy import make_busy
-from tests.web.webtools import live_server
+from tests.fixtures.busy import make_busy
+from tests.fixtures.live import live_server
 
 OWNER = "owner@demo.test"
 # Every listing command (`--json` gives each of them whole).

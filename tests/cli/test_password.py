@@ -11,7 +11,7 @@ import pytest
 
 from smsaddon.accounts import authenticate, sessions, user_by_email
 from smsaddon.db import make_engine, session_factory, transaction, utcnow
-from tests.snapshots import snapshot
+from tests.fixtures.snapshots import snapshot
 
 OWNER = "owner@demo.test"
 

@@ -15,9 +15,9 @@ from smsaddon.audit import AppendOnly, AuditEntry
 from smsaddon.catalog import Catalog
 from smsaddon.db import transaction
 from smsaddon.errors import NotFound, PermissionDenied
-from tests.compliance.conftest import BILLING, MEMBER, OTHER, OWNER, Demo
 from tests.compliance.test_setup import get_number, save_profile
 from tests.compliance.test_validation import PROFILE
+from tests.fixtures.compliance import BILLING, MEMBER, OTHER, OWNER, Demo
 
 
 def entries(demo: Demo, email: str = OWNER, **filters: object) -> list[audit.Entry]:

@@ -18,7 +18,7 @@ from smsaddon.billing.demo import seed
 from smsaddon.catalog import load_catalog
 from smsaddon.config import DEFAULT_CATALOG
 from smsaddon.db import make_engine, session_factory, transaction, utcnow
-from tests.compliance.conftest import BRAND, CAMPAIGN, OWNER
+from tests.fixtures.compliance import BRAND, CAMPAIGN, OWNER
 
 
 class Cli:

@@ -11,7 +11,7 @@ from smsaddon import compliance
 from smsaddon.audit import AuditEntry
 from smsaddon.db import transaction
 from smsaddon.errors import Conflict
-from tests.compliance.conftest import OWNER, Demo
+from tests.fixtures.compliance import OWNER, Demo
 
 RUNS = 6
 

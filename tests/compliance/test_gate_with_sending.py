@@ -11,8 +11,8 @@ from smsaddon import billing, compliance, credits
 from smsaddon.catalog import Catalog
 from smsaddon.db import transaction
 from smsaddon.errors import RegistrationRequired
-from tests.compliance.conftest import OWNER, Demo
-from tests.snapshots import snapshot
+from tests.fixtures.compliance import OWNER, Demo
+from tests.fixtures.snapshots import snapshot
 
 messages = pytest.importorskip("smsaddon.sms.messages")
 

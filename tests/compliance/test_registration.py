@@ -15,8 +15,8 @@ from smsaddon.db import transaction
 from smsaddon.errors import Conflict, PermissionDenied, RegistrationRequired, ValidationFailed
 from smsaddon.gateways import Simulator, SimulatorConfig
 from smsaddon.worker import Worker
-from tests.compliance.conftest import BILLING, BRAND, CAMPAIGN, MEMBER, OTHER, OWNER, Demo
-from tests.snapshots import snapshot
+from tests.fixtures.compliance import BILLING, BRAND, CAMPAIGN, MEMBER, OTHER, OWNER, Demo
+from tests.fixtures.snapshots import snapshot
 
 
 def decide(demo: Demo, email: str, verdict: str, reason: str = "") -> None:

@@ -12,9 +12,9 @@ from smsaddon import compliance
 from smsaddon.accounts import User
 from smsaddon.db import transaction
 from smsaddon.errors import Conflict, ValidationFailed
-from tests.compliance.conftest import OTHER, OWNER, Demo
 from tests.compliance.test_validation import PROFILE
-from tests.snapshots import snapshot
+from tests.fixtures.compliance import OTHER, OWNER, Demo
+from tests.fixtures.snapshots import snapshot
 
 
 def steps(demo: Demo, email: str = OWNER) -> dict[str, str]:

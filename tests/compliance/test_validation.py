@@ -13,7 +13,7 @@ from smsaddon.compliance.validation import (
     check_profile,
     refuse,
 )
-from tests.compliance.conftest import BRAND, CAMPAIGN
+from tests.fixtures.compliance import BRAND, CAMPAIGN
 
 PROFILE = compliance.ProfileFields(
     business_name="Demo Co",

@@ -17,7 +17,7 @@ from smsaddon.config import load_settings
 from smsaddon.http.middleware import AccessLogWithoutQueries, ClientAddress, client_address
 from smsaddon.http.ratelimit import TokenBuckets
 from tests.fixtures.api import Api, make_app
-from tests.snapshots import snapshot
+from tests.fixtures.snapshots import snapshot
 
 PROBLEM = "application/problem+json"
 LIMIT = 1024

@@ -15,8 +15,8 @@ from smsaddon.db import transaction
 from smsaddon.gateways import Capability
 from smsaddon.web.app import create_app
 from smsaddon.wiring import build_services
-from tests.compliance.conftest import BRAND, CAMPAIGN
 from tests.fixtures.api import Api
+from tests.fixtures.compliance import BRAND, CAMPAIGN
 
 SMPP = {
     "SMSADDON_GATEWAY": "smpp",

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from smsaddon.db import transaction
 from smsaddon.errors import InvalidMessage, ValidationFailed
 from smsaddon.sms import contacts, messages, optouts
-from tests.sending.conftest import Sending
+from tests.fixtures.sending import Sending
 
 OPTED_OUT = "+447400123499"
 NUMBERS = [

@@ -13,8 +13,8 @@ from smsaddon.gateways import Accepted, Outbound
 from smsaddon.sms import optouts, sending
 from smsaddon.sms.models import OptOut, Status
 from smsaddon.sms.sending import Claimed
-from tests.sending.conftest import GB, NOW, Sending
-from tests.snapshots import snapshot
+from tests.fixtures.sending import GB, NOW, Sending
+from tests.fixtures.snapshots import snapshot
 
 LEASE = timedelta(seconds=30)
 

@@ -21,8 +21,8 @@ from smsaddon.errors import (
 from smsaddon.gateways import Accepted, Outbound, StatusReport
 from smsaddon.sms import sending
 from smsaddon.sms.models import PendingReport, Status
-from tests.sending.conftest import GB, IE, NOW, Sending
-from tests.snapshots import snapshot
+from tests.fixtures.sending import GB, IE, NOW, Sending
+from tests.fixtures.snapshots import snapshot
 
 
 def test_a_message_is_held_sent_captured_and_delivered(world: Sending) -> None:

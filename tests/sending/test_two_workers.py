@@ -23,8 +23,8 @@ from smsaddon.gateways import (
 )
 from smsaddon.sms.models import Message
 from smsaddon.worker import Worker
-from tests.conftest import _empty_all_tables
-from tests.sending.conftest import NOW, Sending, buy_addon
+from tests.fixtures.database import empty_all_tables
+from tests.fixtures.sending import NOW, Sending, buy_addon
 
 COUNT = 1500
 
@@ -59,7 +59,7 @@ class Counting:
 
 
 def test_two_workers_never_claim_one_message_twice(pg_engine: Engine, catalog: Catalog) -> None:
-    _empty_all_tables(pg_engine)
+    empty_all_tables(pg_engine)
     sessions = session_factory(pg_engine)
     with transaction(sessions) as s:
         seed(s, password="demo-password", catalog=catalog, now=NOW)

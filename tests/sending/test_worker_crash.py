@@ -27,8 +27,8 @@ from smsaddon.db import make_engine, session_factory, transaction, utcnow
 from smsaddon.gateways.carrier_store import carrier_sends
 from smsaddon.sms import sending
 from smsaddon.sms.models import Message, PendingReport
-from tests.sending.conftest import seeded_world
-from tests.sending.daytime import daytime_numbers
+from tests.fixtures.daytime import daytime_numbers
+from tests.fixtures.sending import seeded_world
 
 ROOT = Path(__file__).resolve().parents[2]
 COUNT, BATCH = 600, 50

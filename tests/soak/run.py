@@ -45,8 +45,8 @@ from smsaddon.db import make_engine, session_factory, transaction, utcnow
 from smsaddon.gateways import Simulator, SimulatorConfig
 from smsaddon.gateways.carrier_store import CarrierStore
 from smsaddon.migrate import upgrade
-from tests.sending.daytime import daytime_numbers
-from tests.sending.world import Sending, seeded_world
+from tests.fixtures.daytime import daytime_numbers
+from tests.fixtures.sending import Sending, seeded_world
 
 ROOT = Path(__file__).resolve().parents[2]
 PG_ADMIN_URL = os.environ.get("SMSADDON_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")

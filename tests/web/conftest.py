@@ -12,16 +12,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.web.webtools import (
-    PASSWORD,
-    SCREENSHOTS,
-    LiveServer,
-    Shot,
-    SignIn,
-    live_server,
-)
+from tests.fixtures.live import PASSWORD, LiveServer, live_server, skip_or_fail
+from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, Shot, SignIn
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +41,19 @@ def client(demo: LiveServer) -> Iterator[httpx.Client]:
 
 
 # Browser --------------------------------------------------------------------------------------
+
+
+# One Chromium for the whole run: Playwright's sync API allows one instance per thread.
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        skip_or_fail(f"{CHROMIUM} is missing: install Debian's chromium (make test-deps)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        yield chromium
+        chromium.close()
 
 
 @pytest.fixture

@@ -14,8 +14,9 @@ from sqlalchemy import func, select
 from smsaddon.accounts import ApiToken, find_account, set_time_zone, user_by_email
 from smsaddon.db import transaction, utcnow
 from smsaddon.sms.models import Message
-from tests.snapshots import snapshot
-from tests.web.webtools import LiveServer, Shot, SignIn, csrf_token, sign_in_http
+from tests.fixtures.live import LiveServer, csrf_token, sign_in_http
+from tests.fixtures.snapshots import snapshot
+from tests.web.browser import Shot, SignIn
 
 OWNER = "owner@demo.test"
 

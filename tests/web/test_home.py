@@ -16,8 +16,9 @@ from smsaddon.phones import normalize
 from smsaddon.sms import contacts, messages
 from smsaddon.worker import Worker
 from tests.compliance.test_validation import PROFILE
-from tests.sending.daytime import daytime_numbers
-from tests.web.webtools import LiveServer, Shot, SignIn
+from tests.fixtures.daytime import daytime_numbers
+from tests.fixtures.live import LiveServer
+from tests.web.browser import Shot, SignIn
 
 OWNER = "owner@demo.test"
 US_NUMBER = "+12125550123"  # blocked, free: no 10DLC registration yet

@@ -11,8 +11,9 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, StorageState
 
-from tests.web.busy import make_busy
-from tests.web.webtools import PASSWORD, SCREENSHOTS, LiveServer, live_server
+from tests.fixtures.busy import make_busy
+from tests.fixtures.live import PASSWORD, LiveServer, live_server
+from tests.web.browser import SCREENSHOTS
 
 WIDTHS = (390, 1366)
 OWNER, MEMBER, LITE = "owner@demo.test", "member@demo.test", "lite@demo.test"

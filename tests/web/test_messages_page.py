@@ -9,7 +9,7 @@ import httpx
 from smsaddon.accounts import user_by_email
 from smsaddon.db import transaction, utcnow
 from smsaddon.sms import contacts, messages
-from tests.web.webtools import LiveServer, sign_in_http
+from tests.fixtures.live import LiveServer, sign_in_http
 
 OWNER = "owner@demo.test"
 ROW = re.compile(r'<tr data-status="[a-z]+"><td data-label="#">(\d+)</td>')

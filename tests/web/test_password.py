@@ -10,9 +10,10 @@ from playwright.sync_api import Browser, Page, expect
 from smsaddon.accounts import user_by_email
 from smsaddon.accounts.service import password_matches
 from smsaddon.db import transaction
-from tests.snapshots import snapshot
+from tests.fixtures.live import PASSWORD, LiveServer
+from tests.fixtures.snapshots import snapshot
+from tests.web.browser import Shot
 from tests.web.test_layout import signed_in_page
-from tests.web.webtools import PASSWORD, LiveServer, Shot
 
 MEMBER = "member@demo.test"
 NEW = "a-new-and-long-password"

@@ -12,8 +12,8 @@ from smsaddon.db import transaction, utcnow
 from smsaddon.gateways import Capability, Simulator, SimulatorConfig
 from smsaddon.sms import messages, optouts
 from smsaddon.worker import Worker
-from tests.snapshots import snapshot
-from tests.web.webtools import LiveServer, csrf_token, sign_in_http
+from tests.fixtures.live import LiveServer, csrf_token, sign_in_http
+from tests.fixtures.snapshots import snapshot
 
 OWNER, MEMBER, LITE, ANNUAL = (
     "owner@demo.test",

@@ -15,9 +15,10 @@ from smsaddon import compliance
 from smsaddon.accounts import find_account, user_by_email
 from smsaddon.db import transaction, utcnow
 from tests.compliance.test_validation import PROFILE
-from tests.snapshots import snapshot
+from tests.fixtures.live import LiveServer
+from tests.fixtures.snapshots import snapshot
+from tests.web.browser import Shot, SignIn
 from tests.web.test_layout import signed_in_page
-from tests.web.webtools import LiveServer, Shot, SignIn
 
 OWNER = "owner@demo.test"
 

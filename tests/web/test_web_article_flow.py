@@ -16,7 +16,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from smsaddon.formatting import day, money
-from tests.web.webtools import LiveServer, Shot, SignIn, live_server, postgres_database
+from tests.fixtures.live import LiveServer, live_server, postgres_database
+from tests.web.browser import Shot, SignIn
 
 pytestmark = pytest.mark.browser
 

@@ -12,7 +12,8 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from smsaddon.formatting import day
-from tests.web.webtools import LiveServer, Shot, SignIn, live_server
+from tests.fixtures.live import LiveServer, live_server
+from tests.web.browser import Shot, SignIn
 
 pytestmark = pytest.mark.browser
 

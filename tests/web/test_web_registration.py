@@ -16,8 +16,9 @@ from playwright.sync_api import Page, expect
 from smsaddon import compliance
 from smsaddon.accounts import find_account
 from smsaddon.db import transaction
-from tests.snapshots import snapshot
-from tests.web.webtools import LiveServer, Shot, SignIn
+from tests.fixtures.live import LiveServer
+from tests.fixtures.snapshots import snapshot
+from tests.web.browser import Shot, SignIn
 
 pytestmark = pytest.mark.browser
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from tests.web.webtools import PASSWORD, LiveServer
+from tests.fixtures.live import PASSWORD, LiveServer
 
 CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
 WRONG = "The email or password is incorrect. Check both and try again."

@@ -14,8 +14,9 @@ from smsaddon.accounts import Role, user_by_email
 from smsaddon.accounts.service import set_permissions
 from smsaddon.accounts.tokens import create_token
 from smsaddon.db import transaction, utcnow
-from tests.snapshots import snapshot
-from tests.web.webtools import LiveServer, Shot, SignIn, csrf_token, sign_in_http
+from tests.fixtures.live import LiveServer, csrf_token, sign_in_http
+from tests.fixtures.snapshots import snapshot
+from tests.web.browser import Shot, SignIn
 
 
 def open_menu_link(page: Page, user_name: str, link: str) -> None:
