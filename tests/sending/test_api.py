@@ -113,3 +113,20 @@ def test_ids_beyond_the_database_range_are_refused_not_crashed(api: Api) -> None
         assert (response.status_code, response.json()["code"]) == (422, "validation_failed")
     response = api.post(f"/api/v1/messages/{huge}/cancel")
     assert response.status_code == 422
+
+
+def test_an_import_under_a_key_runs_once_and_a_reused_key_writes_nothing(api: Api) -> None:
+    # Given an import made under an Idempotency-Key
+    csv = "phone,name\n" + "".join(f"{n},P{i}\n" for i, n in enumerate(NUMBERS[:3]))
+    first = api.post("/api/v1/contacts/import", {"csv": csv, "list": "a"}, key="imp-1")
+    assert (first.status_code, first.json()["imported"]) == (200, 3)
+    before = snapshot(api.sessions)
+    # When the same request is retried, then the first answer comes back and nothing is written
+    again = api.post("/api/v1/contacts/import", {"csv": csv, "list": "a"}, key="imp-1")
+    assert (again.status_code, again.json()) == (200, first.json())
+    assert again.headers["idempotent-replayed"] == "true"
+    # And when another import reuses the key, then it is refused before anything is written
+    other = "phone,name\n" + "".join(f"{n},Q{i}\n" for i, n in enumerate(NUMBERS[3:6]))
+    reused = api.post("/api/v1/contacts/import", {"csv": other, "list": "b"}, key="imp-1")
+    assert (reused.status_code, reused.json()["code"]) == (422, "idempotency_key_reused")
+    assert snapshot(api.sessions) == before

@@ -172,7 +172,7 @@ def test_a_bad_file_is_refused_whole_with_nothing_written(
 
 
 def test_a_big_import_writes_in_short_transactions(world: Sending) -> None:
-    # Given 5,000 rows, when imported, then they are written in chunks of 2,000 rows, each its
+    # Given 5,000 rows, when imported, then they are written in chunks of 1,000 rows, each its
     # own transaction: another account's write waits for one chunk at most.
     numbers = [f"+4474{n:08d}" for n in range(5000)]
     commits: list[int] = []
@@ -193,4 +193,4 @@ def test_a_big_import_writes_in_short_transactions(world: Sending) -> None:
     finally:
         event.remove(engine, "commit", committed)
     assert report.imported == 5000
-    assert len(commits) == 1 + 3  # the list, then three chunks
+    assert len(commits) == 1 + 5  # the list, then five chunks

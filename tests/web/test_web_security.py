@@ -205,3 +205,22 @@ def test_the_countries_page_is_public_and_lists_the_rate_card(
     assert len(rows) == len(demo.catalog.countries)
     for country in demo.catalog.countries:
         assert f"<td>{country.name}</td>" in page.text.replace("&#39;", "'")
+
+
+def test_an_import_into_a_list_named_with_hash_ampersand_and_percent_comes_back_to_it(
+    client: httpx.Client,
+) -> None:
+    # Given a list name with #, & and %, when a CSV (with a BOM) is imported into it,
+    # then the page comes back to that list, its name intact.
+    assert sign_in(client, "owner@demo.test").status_code == 303
+    data = {
+        "csv": "\ufeffphone,name\n+447400123456,Ada\n",
+        "list": "Spring #1 & 50% off",
+        "csrf_token": token(client, "/contacts"),
+    }
+    response = client.post("/contacts/import", data=data)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/contacts?list=Spring+%231+%26+50%25+off"
+    page = client.get(response.headers["location"]).text
+    assert "Imported 1 contact into Spring #1 &amp; 50% off." in page
+    assert "+447400123456" in page

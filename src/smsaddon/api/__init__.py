@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from smsaddon.api import compliance_routes, sending_routes
+from smsaddon.api.billing import routes as billing_routes
+from smsaddon.api.compliance import routes as compliance_routes
 from smsaddon.api.docs import serve_docs
-from smsaddon.api.routes import router
+from smsaddon.api.sending import routes as sending_routes
 
 DESCRIPTION = """\
 The SMS add-on over JSON: the account and its credits, the catalog, Review Purchase (a quote)
@@ -33,9 +34,8 @@ the same key and request answers the first response again and changes nothing mo
 def install_api(app: FastAPI) -> None:
     """Mount the API on `app`, with its self-hosted docs. Its errors are problem details
     (`http.problems.install_error_handlers`)."""
-    app.include_router(router)
-    app.include_router(compliance_routes.router)  # /registration, /audit
-    app.include_router(sending_routes.router)  # /contacts, /messages, /broadcasts, /opt-outs
+    for routes in (billing_routes, compliance_routes, sending_routes):  # one per area
+        app.include_router(routes.router)
     app.description = app.description or DESCRIPTION
     serve_docs(app)
 

@@ -15,7 +15,7 @@ from fastapi import Body, Query, Response
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ConfigDict, Field
 
-from smsaddon.api.idempotency import fingerprint, respond_once
+from smsaddon.api.idempotency import earlier_response, fingerprint, respond_once
 from smsaddon.db import MAX_ID
 from smsaddon.errors import ValidationFailed
 from smsaddon.http.unit import ApiUnit
@@ -123,13 +123,28 @@ def idempotent(
     """Run `produce` (the change) once per Idempotency-Key: a retry of the same request by the
     same user answers the first response again; another request (or another user of the
     account) under the key is refused."""
-    request = unit.request
     return respond_once(
         unit.session,
         account_id=unit.user.account_id,
         key=key,
-        request_hash=fingerprint(request.method, request.url.path, body, user_id=unit.user.id),
+        request_hash=_fingerprint(unit, body),
         now=unit.now,
         status=status,
         produce=produce,
     )
+
+
+def replayed(unit: ApiUnit, key: str | None, *, body: BaseModel | None = None) -> Response | None:
+    """What `idempotent` would answer without running anything, when this key has run already
+    (a different request under it is refused); None when it has not."""
+    return earlier_response(
+        unit.session,
+        account_id=unit.user.account_id,
+        key=key,
+        request_hash=_fingerprint(unit, body),
+    )
+
+
+def _fingerprint(unit: ApiUnit, body: BaseModel | None) -> str:
+    request = unit.request
+    return fingerprint(request.method, request.url.path, body, user_id=unit.user.id)

@@ -77,6 +77,23 @@ def respond_once(
     return Response(body, status_code=status, media_type="application/json")
 
 
+def earlier_response(
+    session: Session, *, account_id: int, key: str | None, request_hash: str
+) -> Response | None:
+    """The answer stored under `key` when a request ran under it already (another request
+    under it is refused), else None: for a change that must not even start twice."""
+    if key is None:
+        return None
+    exists = session.scalar(
+        select(IdempotencyKey.id).where(
+            IdempotencyKey.account_id == account_id, IdempotencyKey.key == key
+        )
+    )
+    if exists is None:
+        return None
+    return _replay(session, account_id=account_id, key=key, request_hash=request_hash)
+
+
 def _replay(session: Session, *, account_id: int, key: str, request_hash: str) -> Response:
     stored = session.scalar(
         select(IdempotencyKey).where(

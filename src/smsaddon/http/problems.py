@@ -204,27 +204,15 @@ def is_api(request: Request) -> bool:
     return request.url.path.startswith(API_PREFIX)
 
 
-def page_problem(request: Request, error: DomainError) -> Response:
-    """A refused page request: an error inside the open modal for the page's own script, else
-    the error page; either says that nothing was changed when the request could change
-    something."""
-    from smsaddon.web.rendering import render
-    from smsaddon.web.security import SAFE_METHODS, is_fetch
-
-    title = PAGE_TITLES.get(error.status, "Not done")
-    message = error.message
-    if request.method not in SAFE_METHODS:
-        message = f"{message} Nothing was changed."
-    template = "_modal_error.html" if is_fetch(request) else "error.html"
-    return render(request, template, {"title": title, "message": message}, status_code=error.status)
-
-
-PAGE_TITLES = {403: "Not allowed", 404: "Not found", 409: "Not done", 410: "Too late"}
-
-
-def install_error_handlers(app: FastAPI) -> None:
+def install_error_handlers(
+    app: FastAPI,
+    *,
+    page_problem: Callable[[Request, DomainError], Response],
+    page_crash: Callable[[Request], Response],
+) -> None:
     """Domain, validation and HTTP errors, and unexpected ones: problem details under /api/,
-    the page's own error answer elsewhere. Register them after the app's own handlers."""
+    the pages' own answers elsewhere (`page_problem` for a refusal, `page_crash` for a bug).
+    Register them after the app's own handlers."""
     previous_http = app.exception_handlers.get(HTTPException, http_exception_handler)
     previous_validation = app.exception_handlers.get(
         RequestValidationError, request_validation_exception_handler
@@ -265,13 +253,7 @@ def install_error_handlers(app: FastAPI) -> None:
                 "Try again later.",
                 instance=request.url.path,
             )
-        from smsaddon.web.rendering import render
-
-        context = {
-            "title": "Something went wrong",
-            "message": "Something went wrong on our side. Try again later.",
-        }
-        return render(request, "error.html", context, status_code=500)
+        return page_crash(request)
 
     app.add_exception_handler(DomainError, domain_error)
     app.add_exception_handler(RequestValidationError, validation_error)

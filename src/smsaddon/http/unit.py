@@ -12,11 +12,12 @@ A handler takes one parameter and holds only its own logic:
 - `PageWrite` / `ApiWrite`: a writing transaction (on SQLite: the writer lock and
   `BEGIN IMMEDIATE`). `PageRead` / `ApiRead`: a read-only one, for GETs: it takes no lock, and a
   write in it fails (SQLite `query_only`, PostgreSQL `READ ONLY`).
-- The caller: the signed-in user (pages, `web.security.signed_in_user`: else the sign-in page)
+- The caller: the signed-in user (pages, `web.security.signed_in_user`, lent through `Pages`:
+  else the sign-in page)
   or the bearer token's user (API, `accounts.tokens`: else 401).
 - The end: it commits when the handler returns a response and rolls back when it raises. A
   `DomainError` raised out of a handler becomes problem details on the API, and on a page a
-  modal error (fetch) or the error page (see `http/problems.py`). A page that wants another
+  modal error (fetch) or the error page (`web.app.page_problem`). A page that wants another
   answer catches the error and returns `unit.refused(error, back="/contacts")`, which rolls
   back first (a refused step never leaves half of its writes behind).
 """
@@ -123,6 +124,21 @@ class ApiUnit:
 
 
 @dataclass(frozen=True)
+class Pages:
+    """What the pages lend their unit of work; `web/app.py` sets it on `app.state.pages` when
+    it builds the app (http/ sits below web/ and imports none of it)."""
+
+    signed_in_user: Callable[[Request, Session], User]  # or raise: the sign-in page follows
+    render: Callable[..., Response]  # (request, template, context, status_code=...)
+    problem: Callable[[Request, DomainError], Response]  # a modal error or the error page
+    is_fetch: Callable[[Request], bool]  # asked by the page's own script
+
+
+def pages(request: Request) -> Pages:
+    return cast(Pages, request.app.state.pages)
+
+
+@dataclass(frozen=True)
 class PageUnit:
     """A page request's open transaction, the signed-in user, the time, the services, and the
     helpers a page answers with."""
@@ -137,11 +153,8 @@ class PageUnit:
         self, template: str, context: dict[str, Any] | None = None, *, status_code: int = 200
     ) -> Response:
         """The template with the user, their time zone and the CSRF token in its context."""
-        from smsaddon.web.rendering import render
-
-        return render(
-            self.request, template, {"user": self.user, **(context or {})}, status_code=status_code
-        )
+        values = {"user": self.user, **(context or {})}
+        return pages(self.request).render(self.request, template, values, status_code=status_code)
 
     def flash(self, text: str, kind: str = "ok") -> None:
         """A note for the next page shown (`kind`: "ok" or "error")."""
@@ -154,19 +167,12 @@ class PageUnit:
     def refused(self, error: DomainError, *, back: str | None = None) -> Response:
         """Roll back what this request wrote, then say why: a modal error to the page's own
         script, else back to `back` with the error as a note, else the error page."""
-        from smsaddon.http.problems import page_problem
-
         self.session.rollback()
-        if back is not None and not _is_fetch(self.request):
+        surface = pages(self.request)
+        if back is not None and not surface.is_fetch(self.request):
             self.flash(error.message, "error")
             return self.redirect(back)
-        return page_problem(self.request, error)
-
-
-def _is_fetch(request: Request) -> bool:
-    from smsaddon.web.security import is_fetch
-
-    return is_fetch(request)
+        return surface.problem(self.request, error)
 
 
 def _api_unit(readonly: bool) -> Callable[..., Iterator[ApiUnit]]:
@@ -181,11 +187,9 @@ def _api_unit(readonly: bool) -> Callable[..., Iterator[ApiUnit]]:
 
 def _page_unit(readonly: bool) -> Callable[..., Iterator[PageUnit]]:
     def unit(request: Request) -> Iterator[PageUnit]:
-        from smsaddon.web.security import signed_in_user
-
         found = services(request)
         with transaction(found.sessions, readonly=readonly, holder=object()) as session:
-            user = signed_in_user(request, session)
+            user = pages(request).signed_in_user(request, session)
             yield PageUnit(session, user, found.clock(), found, request)
 
     return unit

@@ -24,7 +24,7 @@ NUMBER_COLUMNS = ("phone", "number", "mobile")
 MAX_NAME = 200
 MAX_ROWS = 100_000  # per import, by default (SMSADDON_IMPORT_MAX_ROWS)
 MAX_ERRORS = 100  # rows reported one by one; the rest are counted by kind
-CHUNK = 2_000  # rows written per transaction: other writers wait for one chunk at most
+CHUNK = 1_000  # rows written per transaction: other writers wait for one chunk at most
 
 
 @dataclass(frozen=True)

@@ -78,6 +78,13 @@ QUERIED_UNDELIVERED = "undeliverable, as the carrier answered when asked"
 OPTED_OUT = (
     "EXISTS (SELECT 1 FROM opt_outs o WHERE o.account_id = m.account_id AND o.e164 = m.to_e164)"
 )
+# The queue's partial index (`status IN ('queued', 'sending')`) is for finding due messages.
+# Statements on a batch's ids compare `status` through these expressions, which the planner
+# cannot match to that index, so they look the ids up by primary key even when the
+# statistics are stale (after a large broadcast, until the next ANALYZE, the planner takes
+# the queue for small and would scan all of it for every batch).
+CLAIMABLE = "status || '' IN ('queued', 'sending')"
+IN_FLIGHT = "status || '' = 'sending'"
 _DUE = f"""
     SELECT m.id, m.status = 'sending', m.kind = 'message' AND {OPTED_OUT}
     FROM messages m
@@ -89,18 +96,18 @@ DUE = {
     "sqlite": sql.Statement(_DUE),
     "postgresql": sql.Statement(_DUE + " FOR UPDATE OF m SKIP LOCKED"),
 }
-CLAIMED = """
+CLAIMED = f"""
     UPDATE messages SET status = 'sending', attempt_id = :attempt_id, claimed_by = :worker,
            lease_until = :lease_until, attempts = attempts + 1, submitted_at = :now
-    WHERE id IN :keys AND status IN ('queued', 'sending')
+    WHERE id IN :keys AND {CLAIMABLE}
     RETURNING id, account_id, to_e164, body, broadcast_id, time_zones, credits, attempts,
               kind
 """
 # Ends messages without sending them (opted out, unknown outcome): their holds are released.
-SETTLED = """
+SETTLED = f"""
     UPDATE messages SET status = :status, reason = :reason, finished_at = :now,
            lease_until = NULL
-    WHERE id IN :keys AND status IN ('queued', 'sending')
+    WHERE id IN :keys AND {CLAIMABLE}
     RETURNING id, account_id, credits
 """
 STOPPED_AMONG = f"""
@@ -109,25 +116,25 @@ STOPPED_AMONG = f"""
 CANCEL_STOPPED = f"""
     UPDATE messages SET status = 'canceled', reason = :reason, finished_at = :now,
            lease_until = NULL
-    WHERE id IN :keys AND attempt_id = :attempt_id AND status = 'sending' AND kind = 'message'
+    WHERE id IN :keys AND attempt_id = :attempt_id AND {IN_FLIGHT} AND kind = 'message'
       AND {OPTED_OUT.replace("m.", "messages.")}
     RETURNING id, account_id, credits
 """
-DEFER = """
+DEFER = f"""
     UPDATE messages SET status = 'queued', due_at = :due_at, attempt_id = NULL,
            claimed_by = NULL, lease_until = NULL, submitted_at = NULL,
            attempts = attempts - :undo, reason = :reason
-    WHERE id IN :keys AND attempt_id = :attempt_id AND status = 'sending'
+    WHERE id IN :keys AND attempt_id = :attempt_id AND {IN_FLIGHT}
 """
-SENT = """
+SENT = f"""
     UPDATE messages SET status = 'sent', sent_at = :now, lease_until = NULL, reason = NULL
-    WHERE id IN :keys AND attempt_id = :attempt_id AND status = 'sending'
+    WHERE id IN :keys AND attempt_id = :attempt_id AND {IN_FLIGHT}
     RETURNING id
 """
-FAILED = """
+FAILED = f"""
     UPDATE messages SET status = 'failed', reason = :reason, finished_at = :now,
            lease_until = NULL
-    WHERE id IN :keys AND attempt_id = :attempt_id AND status = 'sending'
+    WHERE id IN :keys AND attempt_id = :attempt_id AND {IN_FLIGHT}
     RETURNING id, account_id, credits
 """
 # Reports move a message forward only; pending reports whose message is known are applied.
@@ -175,15 +182,19 @@ APPLY_PENDING_PG = sql.Statement(f"""
 """)
 # PostgreSQL: reports applied in one statement: those of known messages moved forward, the
 # rest stored to wait (a message is known once its outcome is recorded: ids written while its
-# batch was still being submitted do not make it known).
+# batch was still being submitted do not make it known). Each report's id is looked up on its
+# own (LATERAL ... LIMIT 1: gateway ids are unique), never by a join the planner may make a
+# scan of every id ever given.
 APPLY_REPORTS_PG = sql.Statement(f"""
     WITH incoming (gateway_id, status, at, error) AS (
         SELECT * FROM unnest(CAST(:ids AS VARCHAR[]), CAST(:statuses AS VARCHAR[]),
                              CAST(:ats AS TIMESTAMPTZ[]), CAST(:errors AS VARCHAR[]))
     ), known AS (
-        SELECT r.message_id, i.* FROM incoming i
-        JOIN gateway_refs r ON r.gateway_id = i.gateway_id
-        JOIN messages m ON m.id = r.message_id AND m.status <> 'sending'
+        SELECT f.message_id, i.* FROM incoming i CROSS JOIN LATERAL (
+            SELECT r.message_id FROM gateway_refs r
+            JOIN messages m ON m.id = r.message_id AND m.status <> 'sending'
+            WHERE r.gateway_id = i.gateway_id LIMIT 1
+        ) f
     ), best AS (
         SELECT DISTINCT ON (message_id) message_id, status, at, error FROM known
         ORDER BY message_id, status = 'undelivered' DESC, at
@@ -203,10 +214,10 @@ MATCHABLE = sql.Statement("""
 """)
 REFS_OF = "SELECT message_id, gateway_id FROM gateway_refs WHERE message_id IN :keys"
 # A message whose outcome is unknown and whose ids are known goes to this worker to resolve.
-RESUMED = """
+RESUMED = f"""
     UPDATE messages SET attempt_id = :attempt_id, claimed_by = :worker,
            lease_until = :lease_until
-    WHERE id IN :keys AND status = 'sending'
+    WHERE id IN :keys AND {IN_FLIGHT}
     RETURNING id, account_id, to_e164, body, broadcast_id, time_zones, credits, attempts,
               kind
 """

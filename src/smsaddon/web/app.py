@@ -13,17 +13,20 @@ from starlette.types import ASGIApp
 
 from smsaddon.api import install_api
 from smsaddon.config import Settings, load_settings
+from smsaddon.errors import DomainError
 from smsaddon.http.middleware import edges
 from smsaddon.http.problems import install_error_handlers
+from smsaddon.http.unit import Pages
 from smsaddon.web import pages
 from smsaddon.web.origin import AuditOrigin
 from smsaddon.web.rendering import render
 from smsaddon.web.security import (
+    SAFE_METHODS,
     SESSION_COOKIE,
-    SESSION_MAX_AGE,
     CsrfRejected,
     NotSignedIn,
     is_fetch,
+    signed_in_user,
 )
 from smsaddon.wiring import Services, build_services
 
@@ -44,15 +47,16 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     settings = services.settings
     app = App(title="smsaddon", version="0.1.0")
     app.state.services = services
-    # Read-only aliases kept while callers move to `services` (see web/state.py).
+    # Read-only aliases kept while the test tools move to `services` (see web/state.py).
     app.state.settings, app.state.catalog = settings, services.catalog
     app.state.engine, app.state.sessions = services.engine, services.sessions
+    app.state.payments = services.payments
 
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
         session_cookie=SESSION_COOKIE,
-        max_age=SESSION_MAX_AGE,
+        max_age=settings.session_hours * 60 * 60,  # the server ends the session then too
         same_site="lax",
         https_only=settings.cookie_secure,
     )
@@ -67,8 +71,35 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages.router)
     install_api(app)  # the JSON API under /api/v1 and /docs
-    install_error_handlers(app)  # problem details under /api/, the page's own answer elsewhere
+    app.state.pages = Pages(
+        signed_in_user=signed_in_user, render=render, problem=page_problem, is_fetch=is_fetch
+    )
+    # problem details under /api/, the pages' own answers elsewhere
+    install_error_handlers(app, page_problem=page_problem, page_crash=page_crash)
     return app
+
+
+PAGE_TITLES = {403: "Not allowed", 404: "Not found", 410: "Too late"}
+
+
+def page_problem(request: Request, error: DomainError) -> Response:
+    """A refused page request: an error inside the open modal for the page's own script, else
+    the error page; a request that could change something says that nothing was changed."""
+    message = error.message
+    if request.method not in SAFE_METHODS:
+        message = f"{message} Nothing was changed."
+    context = {"title": PAGE_TITLES.get(error.status, "Not done"), "message": message}
+    template = "_modal_error.html" if is_fetch(request) else "error.html"
+    return render(request, template, context, status_code=error.status)
+
+
+def page_crash(request: Request) -> Response:
+    """A bug: the error page, with nothing of the error in it (the server's log has it)."""
+    context = {
+        "title": "Something went wrong",
+        "message": "Something went wrong on our side. Try again later.",
+    }
+    return render(request, "error.html", context, status_code=500)
 
 
 async def _not_signed_in(request: Request, _exc: Exception) -> Response:

@@ -22,7 +22,6 @@ from smsaddon.db import utcnow
 from smsaddon.http import middleware
 
 SESSION_COOKIE = "smsaddon_session"
-SESSION_MAX_AGE = 12 * 60 * 60  # the cookie's; the session itself ends as the server says
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

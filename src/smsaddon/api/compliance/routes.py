@@ -9,23 +9,27 @@ Another account's audit entries do not exist (404).
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
-from pydantic import Field
 from sqlalchemy.orm import Session
 
 from smsaddon import audit, compliance
-from smsaddon.api.common import (
-    Cursor,
-    In,
-    Out,
-    Page,
-    body_examples,
-    decode_cursor,
-    idempotent,
-    ok,
-    page,
+from smsaddon.api.common import Cursor, Page, body_examples, decode_cursor, idempotent, ok, page
+from smsaddon.api.compliance.examples import (
+    AUDIT_EXAMPLE,
+    BRAND_EXAMPLE,
+    CAMPAIGN_EXAMPLE,
+    PROBLEMS,
+    REGISTRATION_EXAMPLE,
+)
+from smsaddon.api.compliance.schemas import (
+    AuditEntryOut,
+    BrandIn,
+    BrandOut,
+    CampaignIn,
+    CampaignOut,
+    RegistrationOut,
 )
 from smsaddon.db import MAX_ID
 from smsaddon.errors import ValidationFailed
@@ -33,181 +37,6 @@ from smsaddon.http.problems import ProblemRoute, problem_responses
 from smsaddon.http.unit import ApiRead, ApiWrite, IdempotencyKey
 
 router = APIRouter(prefix="/api/v1", route_class=ProblemRoute)
-
-Status = Literal["not_started", "draft", "submitted", "approved", "rejected", "suspended"]
-Text = Annotated[str, Field(max_length=1000)]
-LongText = Annotated[str, Field(max_length=5000)]
-
-
-class BrandIn(In):
-    """The brand draft. Empty fields may be saved in a draft; submitting needs them all."""
-
-    legal_name: Text = ""
-    ein: Text = Field("", description="The Employer Identification Number: 9 digits.")
-    street: Text = ""
-    city: Text = ""
-    state: Text = ""
-    postal_code: Text = ""
-    country: Text = Field("US", description="ISO 3166-1 alpha-2.")
-    website: Text = Field("", description="The full address: https://...")
-    vertical: Text = Field("", description=f"One of: {', '.join(compliance.VERTICALS)}.")
-    contact_name: Text = ""
-    contact_email: Text = ""
-    contact_phone: Text = ""
-
-
-class CampaignIn(In):
-    """The campaign draft. Submitting needs every field, and 2 to 5 samples that each say how
-    to opt out ("Reply STOP to opt out")."""
-
-    use_case: Text = Field("", description=f"One of: {', '.join(compliance.USE_CASES)}.")
-    description: LongText = ""
-    sample_messages: list[LongText] = Field(default_factory=list, max_length=20)
-    opt_in_description: LongText = ""
-    opt_out_message: LongText = ""
-    help_message: LongText = ""
-
-
-class BrandOut(Out):
-    status: Status
-    legal_name: str
-    ein: str
-    street: str
-    city: str
-    state: str
-    postal_code: str
-    country: str
-    website: str
-    vertical: str
-    contact_name: str
-    contact_email: str
-    contact_phone: str
-
-
-class CampaignOut(Out):
-    status: Status
-    use_case: str
-    description: str
-    sample_messages: list[str] = Field(validation_alias="samples")
-    opt_in_description: str
-    opt_out_message: str
-    help_message: str
-
-
-class RegistrationOut(Out):
-    """Where the registration stands. `status` is the campaign's: messages to US numbers
-    (US territories included) are refused with `registration_required` unless it is
-    `approved`."""
-
-    status: Status
-    brand_status: Status | None
-    campaign_status: Status | None
-    reason: str | None = Field(description="Why it was rejected or suspended.")
-    submitted_at: datetime | None
-    decided_at: datetime | None
-    submissions: int
-    may_send_to_us: bool
-    register_url: str = Field(description="Where to register in the web app.")
-    brand: BrandOut | None
-    campaign: CampaignOut | None
-
-
-class AuditEntryOut(Out):
-    id: int
-    created_at: datetime
-    actor_user_id: int | None = Field(description="Null for the operator and the reviewer.")
-    actor: str
-    action: str
-    subject: str
-    details: dict[str, Any]
-    origin: str = Field(description='Where from: the client\'s address, "cli", "reviewer".')
-
-
-# Examples -----------------------------------------------------------------------------------
-
-_AT = datetime.fromisoformat("2026-11-10T12:00:00+00:00")
-BRAND_EXAMPLE = BrandIn(
-    legal_name="Demo Co LLC",
-    ein="12-3456789",
-    street="1 Market St",
-    city="San Francisco",
-    state="CA",
-    postal_code="94105",
-    country="US",
-    website="https://demo.co",
-    vertical="retail",
-    contact_name="Olivia Owner",
-    contact_email="owner@demo.test",
-    contact_phone="+14155550100",
-)
-CAMPAIGN_EXAMPLE = CampaignIn(
-    use_case="marketing",
-    description="Offers and order updates for customers who joined our list at checkout.",
-    sample_messages=[
-        "Demo Co: 20% off this weekend only! Reply STOP to opt out.",
-        "Demo Co: your order has shipped. Reply STOP to opt out.",
-    ],
-    opt_in_description="Customers tick an unticked SMS consent box at checkout.",
-    opt_out_message="Demo Co: you are unsubscribed and will get no more messages.",
-    help_message="Demo Co: help at support@demo.co or +1 415 555 0100.",
-)
-REGISTRATION_EXAMPLE = RegistrationOut(
-    status="rejected",
-    brand_status="rejected",
-    campaign_status="rejected",
-    reason="The website https://demo.co could not be verified as the brand's.",
-    submitted_at=_AT,
-    decided_at=_AT,
-    submissions=1,
-    may_send_to_us=False,
-    register_url=compliance.REGISTER_URL,
-    brand=BrandOut(status="rejected", **BRAND_EXAMPLE.model_dump()),
-    campaign=CampaignOut.model_validate(
-        {
-            "status": "rejected",
-            "samples": CAMPAIGN_EXAMPLE.sample_messages,
-            **CAMPAIGN_EXAMPLE.model_dump(exclude={"sample_messages"}),
-        }
-    ),
-)
-AUDIT_EXAMPLE = Page[AuditEntryOut](
-    items=[
-        AuditEntryOut(
-            id=7,
-            created_at=_AT,
-            actor_user_id=1,
-            actor="Olivia Owner <owner@demo.test>",
-            action="registration.submitted",
-            subject="10DLC registration",
-            details={"submission": 1, "brand_status": "submitted"},
-            origin="203.0.113.7",
-        )
-    ],
-    next_cursor=None,
-    total=1,
-)
-PROBLEMS: dict[str, tuple[str, dict[str, Any]]] = {
-    "permission_denied": ("Only admins can do this. Ask an admin of your account.", {}),
-    "conflict": (
-        "The registration is under review and locked until the review ends; it can "
-        "be changed again if it is rejected.",
-        {"status": "submitted"},
-    ),
-    "not_found": ("There is no such audit entry.", {"entry_id": 12}),
-    "validation_failed": (
-        "The registration is not complete: 2 fields need attention. EIN: An EIN is 9 digits, "
-        "like 12-3456789.; Sample messages: Sample 2 has no opt-out language: every sample "
-        'must tell people how to stop, for example "Reply STOP to opt out".',
-        {
-            "fields": {
-                "ein": "An EIN is 9 digits, like 12-3456789.",
-                "sample_messages": "Sample 2 has no opt-out language: every sample must "
-                'tell people how to stop, for example "Reply STOP to '
-                'opt out".',
-            }
-        },
-    ),
-}
 
 
 def problems(*codes: str) -> dict[int | str, dict[str, Any]]:

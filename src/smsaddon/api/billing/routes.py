@@ -15,11 +15,10 @@ from uuid import UUID
 from fastapi import APIRouter, Body, Path, Query, Response
 from pydantic import BeforeValidator
 
-import smsaddon.api.examples as examples
+import smsaddon.api.billing.examples as examples
 from smsaddon import billing, credits
 from smsaddon.accounts import Account, require_purchaser
-from smsaddon.api.common import Cursor, Page, decode_cursor, idempotent, ok, page
-from smsaddon.api.schemas import (
+from smsaddon.api.billing.schemas import (
     AccountView,
     CatalogOut,
     ConfirmOut,
@@ -31,6 +30,7 @@ from smsaddon.api.schemas import (
     QuoteOut,
     QuoteRequest,
 )
+from smsaddon.api.common import Cursor, Page, decode_cursor, idempotent, ok, page
 from smsaddon.billing.subscriptions import billing_period, get_subscription
 from smsaddon.errors import ValidationFailed
 from smsaddon.http.problems import ProblemRoute, problem_responses

@@ -16,14 +16,25 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
-from smsaddon.api.common import Cursor, Page, body_examples, decode_cursor, idempotent, ok, page
+from smsaddon.api.common import (
+    Cursor,
+    Page,
+    body_examples,
+    decode_cursor,
+    idempotent,
+    ok,
+    page,
+    replayed,
+)
 from smsaddon.api.idempotency import json_response
-from smsaddon.api.sending_schemas import (
+from smsaddon.api.sending.examples import (
     BROADCAST_EX,
     CONTACT_EX,
     IMPORT_EX,
     MESSAGE_EX,
     OPT_OUT_EX,
+)
+from smsaddon.api.sending.schemas import (
     BroadcastIn,
     BroadcastOut,
     ContactIn,
@@ -194,8 +205,11 @@ def post_import(
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     # The import writes its chunks in transactions of their own (see contacts.import_csv), so
-    # this request's unit only reads. Running it again is harmless (a number is stored once), so
-    # its answer is stored under the key after it has run.
+    # this request's unit only reads: a key that ran already is answered before anything is
+    # written, and the answer is stored under the key after the import has run.
+    earlier = replayed(unit, idempotency_key, body=body)
+    if earlier is not None:
+        return earlier
     report = contacts.import_csv(
         unit.services.sessions,
         account_id=unit.user.account_id,

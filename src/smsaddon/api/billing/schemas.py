@@ -11,24 +11,17 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
 from smsaddon import billing
 from smsaddon.accounts import Account, User
+from smsaddon.api.common import In, Out
 from smsaddon.billing.models import Invoice, Purchase, Quote, Subscription
 from smsaddon.catalog import Bundle, Country, Plan, SmsAddon
 from smsaddon.sms.pricing import Estimate
 
 Cents = Annotated[int, Field(description="An amount in minor units (cents) of `currency`.")]
 Credits = Annotated[int, Field(ge=0)]
-
-
-class Out(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-
-class In(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 # The account -------------------------------------------------------------------------------

@@ -8,8 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from smsaddon.api.common import Page
-from smsaddon.api.schemas import (
+from smsaddon.api.billing.schemas import (
     AccountOut,
     AccountView,
     CatalogOut,
@@ -27,6 +26,7 @@ from smsaddon.api.schemas import (
     UnsupportedOut,
     UserOut,
 )
+from smsaddon.api.common import Page
 from smsaddon.catalog import load_catalog
 from smsaddon.config import DEFAULT_CATALOG
 
