@@ -471,6 +471,31 @@ def test_an_smsc_that_cannot_be_asked_leaves_the_outcome_open(peer: Peer, world:
     gateway.close()
 
 
+def test_an_outcome_that_cannot_be_asked_for_a_day_fails_and_releases(
+    peer: Peer, world: Sending
+) -> None:
+    """Given the SMSC unreachable from the crash until a day after the submission, then the
+    message is failed with the unknown-outcome reason and its credits released, never
+    resent and never asked about again."""
+    first, _ = _die_mid_batch(peer, world)
+    world.clock.advance(6)
+    peer.refuse_binds = 0x0000000D  # bind failed
+    gateway = _gateway(peer, bind_backoff=0)
+    worker = Worker(world.sessions, gateway, clock=world.clock, lease=timedelta(seconds=5))
+    worker.send_batch()
+    assert world.message(first).status == "sending"
+    world.clock.advance(24 * 3600)
+    worker.send_batch()
+    message = world.message(first)
+    assert (message.status, message.reason) == ("failed", sending.UNKNOWN_OUTCOME)
+    assert world.hold(first).state == "released"  # type: ignore[union-attr]
+    peer.refuse_binds = 0
+    world.clock.advance(6)
+    worker.send_batch()
+    assert world.message(first).status == "failed" and peer.queries == []
+    gateway.close()
+
+
 def test_query_sm_tells_the_state_of_each_id(peer: Peer) -> None:
     gateway = _gateway(peer)
     assert Capability.QUERY_STATUS in gateway.capabilities

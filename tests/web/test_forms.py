@@ -93,7 +93,7 @@ def test_a_contact_refused_keeps_what_was_typed_and_names_the_phone(
     response = client.post("/contacts", data={**typed, "csrf_token": token})
     assert response.status_code == 422
     page = response.text
-    assert 'id="contact-phone" name="phone" value="12" required' in page
+    assert 'id="contact-phone" name="phone" value="12" maxlength="40" required' in page
     assert 'aria-invalid="true" aria-describedby="contact-phone-error"' in page
     assert 'id="contact-phone-error" role="alert">' in page
     for name, value in (("name", "Ann Example"), ("list", "Club"), ("consent", "shop")):

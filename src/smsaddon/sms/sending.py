@@ -57,6 +57,9 @@ from smsaddon.sms.optouts import (
 from smsaddon.sms.quiet_hours import allowed, next_allowed
 
 MAX_ATTEMPTS = 5
+# How long after its submission a message of unknown outcome is still asked about; after
+# that it is failed and released like one whose ids were never known.
+ASK_FOR = timedelta(hours=24)
 BACKOFF = timedelta(seconds=5)
 MAX_BACKOFF = timedelta(minutes=10)
 KEEP_PENDING_REPORTS = timedelta(days=7)
@@ -212,7 +215,11 @@ MATCHABLE = sql.Statement("""
     JOIN gateway_refs r ON r.gateway_id = p.gateway_id
     JOIN messages m ON m.id = r.message_id AND m.status <> 'sending' LIMIT 1000
 """)
-REFS_OF = "SELECT message_id, gateway_id FROM gateway_refs WHERE message_id IN :keys"
+# The ids of messages of unknown outcome still worth asking about (submitted since :since).
+REFS_OF = """
+    SELECT r.message_id, r.gateway_id FROM gateway_refs r JOIN messages m ON m.id = r.message_id
+    WHERE r.message_id IN :keys AND m.submitted_at >= :since
+"""
 # A message whose outcome is unknown and whose ids are known goes to this worker to resolve.
 RESUMED = f"""
     UPDATE messages SET attempt_id = :attempt_id, claimed_by = :worker,
@@ -280,7 +287,7 @@ def claim(
     settled = matched + _settle(conn, opted_out, Status.CANCELED, OPTED_OUT_CANCELED, now)
     attempt_id = str(uuid.uuid4())
     stamp = {"attempt_id": attempt_id, "worker": worker, "lease_until": now + lease}
-    unresolved = _unresolved(conn, unknown, stamp) if resolve and unknown else []
+    unresolved = _unresolved(conn, unknown, stamp, now) if resolve and unknown else []
     asked = {message.id for message, _ in unresolved}
     failed = [mid for mid in unknown if mid not in asked]
     settled += _settle(conn, failed, Status.FAILED, UNKNOWN_OUTCOME, now)
@@ -329,12 +336,12 @@ def _claimed(
 
 
 def _unresolved(
-    conn: Connection, unknown: list[int], stamp: dict[str, object]
+    conn: Connection, unknown: list[int], stamp: dict[str, object], now: datetime
 ) -> list[tuple[Claimed, tuple[str, ...]]]:
-    """Of messages of unknown outcome, those whose gateway ids were written, taken over under
-    a new attempt, with their ids."""
+    """Of messages of unknown outcome, those whose gateway ids were written and that were
+    submitted less than ASK_FOR ago, taken over under a new attempt, with their ids."""
     ids: dict[int, list[str]] = {}
-    for mid, gateway_id in sql.rows_in(conn, REFS_OF, unknown):
+    for mid, gateway_id in sql.rows_in(conn, REFS_OF, unknown, since=now - ASK_FOR):
         ids.setdefault(mid, []).append(gateway_id)
     if not ids:
         return []

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, Response
 
+from smsaddon.db import MAX_ID
 from smsaddon.errors import DomainError
 from smsaddon.formatting import count
 from smsaddon.http.unit import PageRead, PageUnit, PageWrite
@@ -29,9 +30,11 @@ FORMS = {
 
 @router.get("/contacts", response_class=HTMLResponse)
 def contacts_page(
-    unit: PageRead, list_name: Annotated[str, Query(alias="list", max_length=100)] = ""
+    unit: PageRead,
+    list_name: Annotated[str, Query(alias="list", max_length=100)] = "",
+    after: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> Response:
-    return _page(unit, list_name=list_name)
+    return _page(unit, list_name=list_name, after=after)
 
 
 @router.post("/contacts")
@@ -129,23 +132,31 @@ def _page(
     unit: PageUnit,
     *,
     list_name: str = "",
+    after: int | None = None,
     typed: dict[str, dict[str, str]] | None = None,
     errors: dict[str, dict[str, str]] | None = None,
     status_code: int = 200,
 ) -> Response:
-    account_id = unit.user.account_id
+    session, account_id = unit.session, unit.user.account_id
     try:
         found = contacts.list_contacts(
-            unit.session, account_id=account_id, list_name=list_name or None, limit=PAGE
+            session,
+            account_id=account_id,
+            list_name=list_name or None,
+            after_id=after,
+            limit=PAGE + 1,
         )
+        total = contacts.count_contacts(session, account_id=account_id, list_name=list_name or None)
     except DomainError:  # a list that is not there (any more): all contacts
-        found, list_name = [], ""
+        return _page(unit, typed=typed, errors=errors, status_code=status_code)
     typed = typed or {}
     context = {
-        "contacts": found,
-        "lists": contacts.lists(unit.session, account_id=account_id),
+        "contacts": found[:PAGE],
+        "more": found[PAGE - 1].id if len(found) > PAGE else None,
+        "total": total,
+        "lists": contacts.lists(session, account_id=account_id),
         "list_name": list_name,
-        "opt_outs": optouts.list_opt_outs(unit.session, account_id=account_id),
+        "opt_outs": optouts.list_opt_outs(session, account_id=account_id),
         "add": typed.get("add", {"list": list_name}),
         "imported": typed.get("import", {"csv": "phone,name\n", "list": list_name or "customers"}),
         "opt_out": typed.get("opt_out", {}),

@@ -1,4 +1,5 @@
-"""Messages pages with a cursor ("Older messages") and shows the total."""
+"""Messages and Contacts page with a cursor ("Older messages", "More contacts") and show the
+total."""
 
 from __future__ import annotations
 
@@ -47,3 +48,29 @@ def test_messages_page_through_the_history_with_the_total(
     assert 'id="older"' not in second
 
     assert client.get("/messages?before=0").status_code == 422
+
+
+CONTACT = re.compile(r"<tr><td>(\+\d+)</td>")
+
+
+def test_contacts_page_through_a_list_with_the_total(
+    client: httpx.Client, demo: LiveServer
+) -> None:
+    numbers = [f"+4474001{n:05d}" for n in range(101)]
+    account_id = demo.user(OWNER).account_id
+    csv = "phone\n" + "\n".join(numbers)
+    contacts.import_csv(
+        demo.sessions, account_id=account_id, data=csv, now=utcnow(), list_name="A&B"
+    )
+    sign_in_http(client, OWNER)
+
+    first = client.get("/contacts", params={"list": "A&B"}).text
+    assert CONTACT.findall(first) == numbers[:100]
+    assert "100 shown of 101 contacts" in first
+    more = re.search(r'id="more-contacts" href="([^"]+)"', first)
+    assert more is not None and more.group(1).startswith("/contacts?list=A%26B&amp;after=")
+
+    second = client.get(more.group(1).replace("&amp;", "&")).text
+    assert CONTACT.findall(second) == numbers[100:]
+    assert "1 shown of 101 contacts" in second
+    assert 'id="more-contacts"' not in second
