@@ -42,7 +42,7 @@ def api(engine: Engine, db: sessionmaker[Session], catalog: Catalog) -> Iterator
     app.state.services.reviewer = compliance.SimulatedReviewer()  # the operator decides
     with TestClient(app) as client:
         yield Api(app, client, db, catalog, tokens)
-    app.state.engine.dispose()
+    app.state.services.engine.dispose()
 
 
 def put(api: Api, path: str, body: Any, who: str | None = OWNER) -> Any:

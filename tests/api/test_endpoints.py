@@ -326,7 +326,7 @@ def test_a_declined_payment_buys_nothing_and_the_quote_stays_good(api: Api, engi
             f"/api/v1/quotes/{quote['id']}/confirm",
             headers=api.headers("owner@demo.test", key="pay-1"),
         )
-    declining.state.engine.dispose()
+    declining.state.services.engine.dispose()
     problem(response, 402, "payment_declined")
     assert snapshot(api.sessions) == before
     retried = api.post(f"/api/v1/quotes/{quote['id']}/confirm", key="pay-1")

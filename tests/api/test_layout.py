@@ -37,7 +37,7 @@ def test_every_list_is_a_page_with_a_cursor_and_a_total() -> None:
     app = create_app(load_settings({"SMSADDON_DATABASE_URL": "sqlite://"}))
     with TestClient(app) as client:
         document = client.get("/openapi.json").json()
-    app.state.engine.dispose()
+    app.state.services.engine.dispose()
     schemas = document["components"]["schemas"]
     lists = []
     for path, item in document["paths"].items():

@@ -31,7 +31,7 @@ def _operations() -> list[tuple[str, str, bool]]:
             negatable = bool(operation.get("parameters") or operation.get("requestBody"))
             if path.startswith("/api/v1/") or path == "/health":
                 found.append((method.upper(), path, negatable))
-    app.state.engine.dispose()
+    app.state.services.engine.dispose()
     return found
 
 

@@ -112,7 +112,7 @@ def test_cli_creates_lists_and_revokes_tokens(tmp_path: Path) -> None:
             env, "tokens", "revoke", "--email", "billing@demo.test", "--prefix", f"{secret[:12]}..."
         )
         assert client.get("/api/v1/account", headers=headers).status_code == 401
-    app.state.engine.dispose()
+    app.state.services.engine.dispose()
     wrong = subprocess.run(
         [
             sys.executable,

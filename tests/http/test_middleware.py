@@ -39,7 +39,7 @@ def small(api: Api, engine: Engine) -> Iterator[TestClient]:
     )
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
-    app.state.engine.dispose()
+    app.state.services.engine.dispose()
 
 
 def contact(size: int) -> dict[str, str]:
@@ -146,7 +146,7 @@ def test_no_hsts_without_secure_cookies(api: Api, engine: Engine) -> None:
     app = make_app(engine, SMSADDON_COOKIE_SECURE="false")
     with TestClient(app) as client:
         response = client.get("/api/v1/account", headers=api.headers("owner@demo.test"))
-    app.state.engine.dispose()
+    app.state.services.engine.dispose()
     assert response.headers["x-frame-options"] == "DENY"
     assert "strict-transport-security" not in response.headers
 

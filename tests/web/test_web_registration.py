@@ -39,7 +39,7 @@ STOP = " Reply STOP to opt out."
 
 def operator(server: LiveServer, *args: str) -> str:
     """An operator command against the server's database, as a separate process."""
-    env = {**os.environ, "SMSADDON_DATABASE_URL": server.app.state.settings.database_url}
+    env = {**os.environ, "SMSADDON_DATABASE_URL": server.app.state.services.settings.database_url}
     result = subprocess.run(
         [sys.executable, "-m", "smsaddon", *args],
         env=env,

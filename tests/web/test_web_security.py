@@ -160,7 +160,7 @@ def test_the_cookie_names_no_user_and_posts_do_not_extend_the_session(
         headers={"X-CSRF-Token": token(client, "/"), "X-Requested-With": "fetch"},
     )
     assert response.status_code == 200
-    with demo.app.state.engine.begin() as conn:  # 12 hours after sign-in
+    with demo.app.state.services.engine.begin() as conn:  # 12 hours after sign-in
         conn.execute(text("UPDATE web_sessions SET expires_at = created_at"))
     assert client.get("/billing").headers["location"] == "/signin?next=/billing"
 

@@ -47,10 +47,6 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     settings = services.settings
     app = App(title="smsaddon", version="0.1.0")
     app.state.services = services
-    # Read-only aliases kept while the test tools move to `services` (see web/state.py).
-    app.state.settings, app.state.catalog = settings, services.catalog
-    app.state.engine, app.state.sessions = services.engine, services.sessions
-    app.state.payments = services.payments
 
     app.add_middleware(
         SessionMiddleware,

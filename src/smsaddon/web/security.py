@@ -59,7 +59,7 @@ async def require_csrf(request: Request) -> None:
 
 def sign_in(request: Request, session: Session, user: User) -> None:
     """A fresh session for `user` (a new CSRF token too: nothing carries over)."""
-    settings: Settings = request.app.state.settings
+    settings: Settings = request.app.state.services.settings
     request.session.clear()
     request.session["sid"] = sessions.start(
         session, user=user, hours=settings.session_hours, now=utcnow()
