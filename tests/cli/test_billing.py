@@ -191,6 +191,28 @@ def test_an_admin_adjusts_credits_by_hand_until_the_period_ends(cli: Cli) -> Non
     assert cli.json("credits", "--account", "Demo Co")["available"] == 425
 
 
+def test_an_adjustment_under_a_key_is_made_once(cli: Cli) -> None:
+    # Given an adjustment made under a key
+    cli("demo", "--password", "demo-password")
+    quote = cli.json("quote", "addon", "--email", "owner@demo.test")
+    cli("confirm", str(quote["id"]), "--email", "owner@demo.test")
+    adjust = ("adjust", "--account", "Demo Co", "--reason", "goodwill", "--email")
+    cli(*adjust, "owner@demo.test", "--credits", "25", "--key", "T-1")
+    assert cli.json("credits", "--account", "Demo Co")["available"] == 525
+    # When it is run again under the same key, with the same or other credits
+    for credits in ("25", "40"):
+        again = cli(*adjust, "owner@demo.test", "--credits", credits, "--key", "T-1", ok=False)
+        # Then it is refused, naming the first adjustment, and nothing changes
+        assert again.returncode == 1
+        assert again.stderr.strip() == (
+            "error: Demo Co was adjusted under the key 'T-1' already (+25 credits): nothing changed"
+        )
+        assert cli.json("credits", "--account", "Demo Co")["available"] == 525
+    # And another key adjusts again
+    cli(*adjust, "owner@demo.test", "--credits", "5", "--key", "T-2")
+    assert cli.json("credits", "--account", "Demo Co")["available"] == 530
+
+
 def test_renew_forgets_idempotency_keys_older_than_a_day(cli: Cli) -> None:
     cli("demo", "--password", "demo-password")
     engine = make_engine(cli.url)

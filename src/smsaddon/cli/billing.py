@@ -202,6 +202,11 @@ def adjust(
     credits_: int = typer.Option(..., "--credits", help="Credits to add (+) or remove (-)."),
     reason: str = typer.Option(..., help="Why (kept in the ledger)."),
     email: str = EMAIL,
+    key: str | None = typer.Option(
+        None,
+        help="A name for this adjustment (e.g. a ticket number): a second adjustment of the "
+        "account under the same key is refused, so running the command twice adjusts once.",
+    ),
 ) -> None:
     """Adjust an account's credits by hand, with a reason, as one of its admins.
 
@@ -213,6 +218,13 @@ def adjust(
         if actor.account_id != target.id:
             raise PermissionDenied(f"{email} is not a user of {target.name}")
         require_admin(actor)
+        ledger_key = f"cli:{key}" if key is not None else f"cli:{secrets.token_hex(8)}"
+        earlier = credits.find_adjustment(session, account_id=target.id, key=ledger_key)
+        if earlier is not None:
+            raise Conflict(
+                f"{target.name} was adjusted under the key {key!r} already "
+                f"({earlier:+,} credits): nothing changed"
+            )
         period_end = billing.credit_summary(
             session, account_id=target.id, catalog=context().catalog, now=now
         ).period_end
@@ -224,7 +236,7 @@ def adjust(
             reason=reason,
             actor_user_id=actor.id,
             now=now,
-            key=f"cli:{secrets.token_hex(8)}",
+            key=ledger_key,
         )
     verb = "added" if credits_ > 0 else "removed"
     console.print(f"{verb} {count(abs(credits_), 'credit')}: {safe(target.name)}")

@@ -8,7 +8,14 @@ refreshed.
 The rules themselves (spending order, splits, write-offs) are pure functions in `allocation`.
 """
 
-from smsaddon.credits.grants import GrantRequest, adjust, expire_due, grant, grant_many
+from smsaddon.credits.grants import (
+    GrantRequest,
+    adjust,
+    expire_due,
+    find_adjustment,
+    grant,
+    grant_many,
+)
 from smsaddon.credits.holds import (
     capture,
     capture_many,
@@ -53,6 +60,7 @@ __all__ = [
     "capture_many",
     "check_invariants",
     "expire_due",
+    "find_adjustment",
     "get_hold",
     "grant",
     "grant_many",

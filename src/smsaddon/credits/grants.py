@@ -203,6 +203,14 @@ def expire_due(session: sql.Db, *, now: datetime) -> int:
     return unused
 
 
+def find_adjustment(session: sql.Db, *, account_id: int, key: str) -> int | None:
+    """The credits of the account's adjustment made under `key`, None when there is none."""
+    found = sql.one(
+        sql.connection(session), GET_ADJUSTMENT, account_id=account_id, key=common.key(key, "key")
+    )
+    return None if found is None else int(found[1])
+
+
 def adjust(
     session: sql.Db,
     *,
