@@ -69,6 +69,9 @@ def worker(
         else:
             runner.run(idle=idle)
     finally:
+        # Ending already: a SIGTERM from now on is ignored rather than left to Python's exit,
+        # which restores the default action (killed by the signal, status -15).
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         gateway.close()
 
 
