@@ -84,29 +84,32 @@ def earlier_response(
     under it is refused), else None: for a change that must not even start twice."""
     if key is None:
         return None
-    exists = session.scalar(
-        select(IdempotencyKey.id).where(
-            IdempotencyKey.account_id == account_id, IdempotencyKey.key == key
-        )
-    )
-    if exists is None:
-        return None
-    return _replay(session, account_id=account_id, key=key, request_hash=request_hash)
+    stored = _stored(session, account_id=account_id, key=key)
+    return None if stored is None else _answer(stored, request_hash)
 
 
 def _replay(session: Session, *, account_id: int, key: str, request_hash: str) -> Response:
-    stored = session.scalar(
+    stored = _stored(session, account_id=account_id, key=key)
+    if stored is None:  # purged between the claim and this read: the client may retry
+        raise Conflict("This Idempotency-Key was just released. Retry the request.")
+    return _answer(stored, request_hash)
+
+
+def _stored(session: Session, *, account_id: int, key: str) -> IdempotencyKey | None:
+    return session.scalar(
         select(IdempotencyKey).where(
             IdempotencyKey.account_id == account_id, IdempotencyKey.key == key
         )
     )
-    if stored is None:  # purged between the claim and this read: the client may retry
-        raise Conflict("This Idempotency-Key was just released. Retry the request.")
+
+
+def _answer(stored: IdempotencyKey, request_hash: str) -> Response:
+    """The first response again, or a refusal when the key ran another request."""
     if stored.request_hash != request_hash:
         raise IdempotencyKeyReused(
             "This Idempotency-Key was used with a different request. Use a new key for a new "
             "request.",
-            key=key,
+            key=stored.key,
         )
     return Response(
         stored.response_body,
